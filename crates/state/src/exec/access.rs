@@ -1,0 +1,81 @@
+//! The exchange audit: every access attempt is recorded, granted or refused.
+
+use super::{Executor, RuleOutcome, RuleResult, StateRead, TxEnv};
+use crate::error::invalid;
+use dirchain_types::{
+    domain::Role,
+    keys,
+    records::{AccessRecord, Item, Permission, Refusal},
+    tx::RecordAccess,
+};
+
+pub(super) async fn record<R: StateRead>(
+    ex: &mut Executor<'_, R>,
+    env: &TxEnv,
+    a: &RecordAccess,
+) -> RuleResult {
+    if a.fields.is_empty() {
+        return Err(invalid("an access record must name the fields exchanged").into());
+    }
+    let permission: Option<Permission> = ex
+        .load(&keys::permission_key(&env.channel, &a.permission))
+        .await?;
+    let refusal = match &permission {
+        None => Some(Refusal::UnknownPermission),
+        Some(p) => judge(ex, env, a, p).await?,
+    };
+    let record = AccessRecord {
+        id: env.hash,
+        permission: a.permission,
+        recorder: env.signer.key.clone(),
+        recorder_org: env.signer.org().clone(),
+        owner_org: permission.as_ref().map(|p| p.owner_org.clone()),
+        consumer_org: permission.as_ref().map(|p| p.consumer_org.clone()),
+        item: permission.as_ref().map(|p| p.item.clone()),
+        subject_refs: a.subject_refs.clone(),
+        fields: a.fields.clone(),
+        query_digest: a.query_digest,
+        response_digest: a.response_digest,
+        record_count: a.record_count,
+        height: ex.height(),
+        at: ex.now(),
+        refusal,
+    };
+    ex.store_in_channel(keys::access_key(&env.channel, &env.hash), &record)
+        .await?;
+    match refusal {
+        Some(refusal) => Err(RuleOutcome::Refused(refusal)),
+        None => Ok(()),
+    }
+}
+
+/// Why the access falls outside the permission, if it does.
+async fn judge<R: StateRead>(
+    ex: &mut Executor<'_, R>,
+    env: &TxEnv,
+    a: &RecordAccess,
+    p: &Permission,
+) -> Result<Option<Refusal>, RuleOutcome> {
+    // The providing agency's gateway or the consuming agency records.
+    let party = match env.signer.role() {
+        Role::Gateway => &p.owner_org,
+        _ => &p.consumer_org,
+    };
+    if party != env.signer.org() {
+        return Ok(Some(Refusal::NotParty));
+    }
+    if p.revoked.is_some() {
+        return Ok(Some(Refusal::Revoked));
+    }
+    if ex.now() >= p.expires_at {
+        return Ok(Some(Refusal::Expired));
+    }
+    let item: Option<Item> = ex.load(&keys::item_key(&env.channel, &p.item)).await?;
+    if item.is_none_or(|i| i.retired.is_some()) {
+        return Ok(Some(Refusal::ItemRetired));
+    }
+    if !a.fields.iter().all(|f| p.fields.contains(f)) {
+        return Ok(Some(Refusal::FieldsNotPermitted));
+    }
+    Ok(None)
+}

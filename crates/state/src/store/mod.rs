@@ -1,0 +1,282 @@
+//! The authenticated state store: a key-value map whose Merkle root commits to every current
+//! value, with proofs of a key's current value or of its absence.
+//!
+//! Built on the Commonware `qmdb::current::ordered::variable` database. "Current" means a proof
+//! shows a value is the key's *latest* one (not merely one it once had); "ordered" links each key
+//! to the next one, which is what lets the store prove that a key is absent.
+
+mod proof;
+#[cfg(test)]
+mod tests;
+
+pub use proof::{MAX_PROOF_DIGESTS, ProofError, StateProof};
+
+use commonware_codec::RangeCfg;
+use commonware_cryptography::Sha256;
+use commonware_parallel::Sequential;
+use commonware_runtime::{
+    BLOB_PAGE_SIZE, Clock, Metrics, Spawner, Storage,
+    buffer::paged::{CacheRef, page_size},
+};
+use commonware_storage::{
+    journal::contiguous::variable::Config as LogConfig,
+    merkle::{full::Config as MerkleConfig, mmr},
+    qmdb::{
+        self,
+        current::{VariableConfig, ordered::variable},
+        floor::Proportional,
+    },
+    translator::EightCap,
+};
+use commonware_utils::{NZU64, NZUsize};
+use std::{
+    collections::BTreeMap,
+    num::{NonZeroU16, NonZeroU64, NonZeroUsize},
+};
+
+/// A 32-byte key of the authenticated state (callers derive it as sha256(namespace || id)).
+pub type StateKey = commonware_cryptography::sha256::Digest;
+
+/// The Merkle root of the whole state.
+pub type StateRoot = commonware_cryptography::sha256::Digest;
+
+/// Writes of one block: `Some(value)` = set, `None` = delete. A `BTreeMap`, so that iteration
+/// order (and with it every root) is the same on every machine.
+pub type WriteSet = BTreeMap<StateKey, Option<Vec<u8>>>;
+
+/// Largest value the store accepts. Also bounds every value read back from disk or decoded from
+/// a proof, so no length read from bytes can make us allocate more than this.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// Bytes per chunk of the activity bitmap grafted onto the operations tree. Equal to the digest
+/// size, the smallest the engine allows, which gives the shortest proofs.
+pub const BITMAP_CHUNK_BYTES: usize = 32;
+
+/// Operations per blob of the Merkle-node journal (32-byte nodes: 2 MiB blobs). Pruning frees
+/// whole blobs, so this is also the pruning granularity.
+const MERKLE_ITEMS_PER_BLOB: NonZeroU64 = NZU64!(1 << 16);
+
+/// Operations per section of the operation log; as above, the unit in which pruning frees space.
+/// Fixed for the life of the store (the engine cannot change it across restarts).
+const LOG_ITEMS_PER_SECTION: NonZeroU64 = NZU64!(1 << 14);
+
+/// Write buffer per journal blob. A 10,000-write block appends a few MiB of operations; a buffer
+/// of this size turns that into a handful of large writes.
+const WRITE_BUFFER_BYTES: NonZeroUsize = NZUsize!(2 * 1024 * 1024);
+
+/// Read buffer for sequential replay of the journals when opening.
+const REPLAY_BUFFER_BYTES: NonZeroUsize = NZUsize!(2 * 1024 * 1024);
+
+/// Logical page size of the shared page cache, aligned to the runtime's blob pages.
+const PAGE_SIZE: NonZeroU16 = page_size(BLOB_PAGE_SIZE);
+
+/// Pages in the page cache shared by the log and Merkle journals (about 16 MiB, allocated up
+/// front). Proof generation and reads of values hit these pages.
+const PAGE_CACHE_PAGES: NonZeroUsize = NZUsize!(4096);
+
+/// Entries of the location-to-key cache used while rebuilding the index on open.
+const INIT_CACHE_ENTRIES: NonZeroUsize = NZUsize!(1 << 16);
+
+/// Read buffer used while rebuilding the index on open.
+const INIT_BUFFER_BYTES: NonZeroUsize = NZUsize!(2 * 1024 * 1024);
+
+/// The Merkle family: a Merkle Mountain Range, whose proof format is stable and well known.
+type Family = mmr::Family;
+
+/// The engine database behind the store.
+///
+/// `EightCap` indexes keys by their first 8 bytes, preserving order (required for exclusion
+/// proofs). Keys are SHA-256 outputs, so prefixes are uniform and collisions (which only cost an
+/// extra read) stay rare up to billions of keys. `Sequential` merkleizes on the calling task: it
+/// needs no thread pool, and the root does not depend on the strategy anyway.
+type Db<E> =
+    variable::Db<Family, E, StateKey, Vec<u8>, Sha256, EightCap, BITMAP_CHUNK_BYTES, Sequential>;
+
+/// The engine's error type for this store's Merkle family.
+pub type EngineError = qmdb::Error<Family>;
+
+/// Errors of the state store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The storage engine failed (I/O, corruption, ...). A failure while committing leaves the
+    /// store [`StoreError::Unusable`]; the durable state is the last successful commit.
+    #[error("state engine: {0}")]
+    Engine(#[from] EngineError),
+    /// A write set tried to store a value larger than [`MAX_VALUE_BYTES`]. Nothing was written.
+    #[error("value for key {key} is {len} bytes, above the limit of {MAX_VALUE_BYTES}")]
+    ValueTooLarge { key: StateKey, len: usize },
+    /// The partition prefix is empty or has characters other than ASCII letters, digits, `-`, `_`.
+    #[error("invalid partition prefix {0:?}: use ASCII letters, digits, '-' or '_'")]
+    InvalidPartitionPrefix(String),
+    /// An earlier commit or prune failed (or was cancelled) part way; the in-memory state can no
+    /// longer be trusted. Reopen the store to recover the last committed state.
+    #[error("state store unusable after an interrupted write; reopen it")]
+    Unusable,
+}
+
+/// The authenticated state store.
+///
+/// Reads and proofs take `&self`; writes take `&mut self`, so a proof always matches the root
+/// of the state it was generated from.
+pub struct Store<E: Storage + Clock + Metrics> {
+    /// `None` only after a write failed part way: the engine consumes the database on writes and
+    /// does not hand it back on error.
+    db: Option<Db<E>>,
+    /// Root of the last committed state (kept here so `root` needs no database).
+    root: StateRoot,
+}
+
+impl<E: Storage + Clock + Metrics + Spawner> Store<E> {
+    /// Opens (or creates) the store under storage partitions named with `partition_prefix`;
+    /// reopening returns the last committed state and root.
+    ///
+    /// The engine registers metrics under `context`, so give each open store its own label
+    /// (e.g. `context.child("state")`).
+    pub async fn open(context: E, partition_prefix: &str) -> Result<Self, StoreError> {
+        let valid = !partition_prefix.is_empty()
+            && partition_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(StoreError::InvalidPartitionPrefix(
+                partition_prefix.to_string(),
+            ));
+        }
+        let db = Db::init(context, config(partition_prefix), None).await?;
+        let root = db.root();
+        Ok(Self { db: Some(db), root })
+    }
+}
+
+impl<E: Storage + Clock + Metrics> Store<E> {
+    /// The root of the last committed state.
+    pub fn root(&self) -> StateRoot {
+        self.root
+    }
+
+    /// The current value of `key`, if any.
+    pub async fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db()?.get(key).await?)
+    }
+
+    /// The root that committing `writes` would produce, without changing the store (used to
+    /// verify a proposed block).
+    pub async fn speculative_root(&self, writes: &WriteSet) -> Result<StateRoot, StoreError> {
+        check_values(writes)?;
+        let db = self.db()?;
+        let mut batch = db.new_batch();
+        for (key, value) in writes {
+            batch = batch.write(*key, value.clone());
+        }
+        let merkleized = batch.merkleize(db, None, &mut Proportional).await?;
+        Ok(merkleized.root())
+    }
+
+    /// Applies `writes` atomically and durably (survives reopen) and returns the new root. An
+    /// empty write set is allowed (it still appends a commit, so the root changes).
+    ///
+    /// Rejects the whole set, changing nothing, if a value exceeds [`MAX_VALUE_BYTES`]. If the
+    /// engine fails, or this future is dropped before it completes, the store becomes
+    /// [`StoreError::Unusable`] and must be reopened.
+    pub async fn commit(&mut self, writes: WriteSet) -> Result<StateRoot, StoreError> {
+        check_values(&writes)?;
+        let db = self.db()?;
+        let mut batch = db.new_batch();
+        for (key, value) in writes {
+            batch = batch.write(key, value);
+        }
+        let merkleized = batch.merkleize(db, None, &mut Proportional).await?;
+        // A batch merkleized from the current state always applies; checking first keeps the
+        // store usable should that ever not hold.
+        db.validate_batch(&merkleized)?;
+
+        let db = self.db.take().ok_or(StoreError::Unusable)?;
+        let db = db.apply_batch(merkleized).await?;
+        let db = db.commit().await?;
+        self.root = db.root();
+        self.db = Some(db);
+        Ok(self.root)
+    }
+
+    /// Proof of the key's current value (inclusion) or of its absence (exclusion), against the
+    /// current root.
+    pub async fn prove(&self, key: &StateKey) -> Result<StateProof, StoreError> {
+        let db = self.db()?;
+        match db.get(key).await? {
+            Some(value) => {
+                let proof = db.key_value_proof(*key).await?;
+                Ok(StateProof::inclusion(value, proof))
+            }
+            None => Ok(StateProof::exclusion(db.exclusion_proof(key).await?)),
+        }
+    }
+
+    /// Discards history that no current value or proof depends on (operations below the
+    /// engine's inactivity floor), bounding disk use and the time to reopen. Changes no root,
+    /// value or proof, so nodes may prune at different times and still agree.
+    ///
+    /// If the engine fails, or this future is dropped before it completes, the store becomes
+    /// [`StoreError::Unusable`] and must be reopened (committed state is not lost).
+    pub async fn prune(&mut self) -> Result<(), StoreError> {
+        let db = self.db.take().ok_or(StoreError::Unusable)?;
+        let boundary = db.sync_boundary();
+        self.db = Some(db.prune(boundary).await?);
+        Ok(())
+    }
+
+    fn db(&self) -> Result<&Db<E>, StoreError> {
+        self.db.as_ref().ok_or(StoreError::Unusable)
+    }
+}
+
+/// Rejects a write set holding a value too large to store (or to read back on reopen).
+fn check_values(writes: &WriteSet) -> Result<(), StoreError> {
+    for (key, value) in writes {
+        if let Some(value) = value
+            && value.len() > MAX_VALUE_BYTES
+        {
+            return Err(StoreError::ValueTooLarge {
+                key: *key,
+                len: value.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Bounded codec configuration of a stored value (`Vec<u8>`).
+fn value_cfg() -> (RangeCfg<usize>, ()) {
+    ((0..=MAX_VALUE_BYTES).into(), ())
+}
+
+/// The engine configuration: partition names derive from `prefix`; sizes are the constants above.
+fn config(
+    prefix: &str,
+) -> VariableConfig<EightCap, ((), (RangeCfg<usize>, ())), Sequential> {
+    let page_cache = CacheRef::new(PAGE_SIZE, PAGE_CACHE_PAGES);
+    VariableConfig {
+        merkle_config: MerkleConfig {
+            journal_partition: format!("{prefix}-merkle"),
+            metadata_partition: format!("{prefix}-merkle-meta"),
+            items_per_blob: MERKLE_ITEMS_PER_BLOB,
+            write_buffer: WRITE_BUFFER_BYTES,
+            replay_buffer: REPLAY_BUFFER_BYTES,
+            strategy: Sequential,
+            page_cache: page_cache.clone(),
+        },
+        journal_config: LogConfig {
+            partition: format!("{prefix}-log"),
+            items_per_section: LOG_ITEMS_PER_SECTION,
+            compression: None,
+            codec_config: ((), value_cfg()),
+            page_cache,
+            write_buffer: WRITE_BUFFER_BYTES,
+            replay_buffer: REPLAY_BUFFER_BYTES,
+        },
+        grafted_metadata_partition: format!("{prefix}-grafted-meta"),
+        translator: EightCap,
+        init_cache: Some(INIT_CACHE_ENTRIES),
+        init_buffer: INIT_BUFFER_BYTES,
+        init_concurrency: (),
+    }
+}

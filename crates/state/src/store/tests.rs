@@ -1,0 +1,551 @@
+use super::{
+    MAX_PROOF_DIGESTS, MAX_VALUE_BYTES, ProofError, StateKey, StateProof, Store, StoreError,
+    WriteSet,
+    proof::{Inclusion, Kind},
+};
+use commonware_codec::{
+    DecodeExt as _, Encode as _, EncodeSize as _, Error as CodecError, Write, varint::UInt,
+};
+use commonware_cryptography::{Hasher as _, Sha256};
+use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
+use commonware_storage::mmr::Location;
+use std::collections::BTreeMap;
+
+type TestStore = Store<deterministic::Context>;
+
+fn key(i: u64) -> StateKey {
+    Sha256::hash(&[&i.to_be_bytes()])
+}
+
+fn value(i: u64) -> Vec<u8> {
+    format!("value-{i}").into_bytes()
+}
+
+/// A write set setting keys `range` to their `value`.
+fn sets(range: std::ops::Range<u64>) -> WriteSet {
+    range.map(|i| (key(i), Some(value(i)))).collect()
+}
+
+fn run<Fut: Future<Output = ()>>(test: impl FnOnce(deterministic::Context) -> Fut) {
+    deterministic::Runner::default().start(test);
+}
+
+#[test]
+fn set_update_delete_then_get() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        store.commit(sets(0..3)).await.unwrap();
+        for i in 0..3 {
+            assert_eq!(store.get(&key(i)).await.unwrap(), Some(value(i)));
+        }
+
+        let writes = WriteSet::from([
+            (key(0), Some(b"updated".to_vec())),
+            (key(1), None),
+            (key(7), Some(Vec::new())),
+            // Deleting a key that was never set is a no-op.
+            (key(99), None),
+        ]);
+        store.commit(writes).await.unwrap();
+        assert_eq!(store.get(&key(0)).await.unwrap(), Some(b"updated".to_vec()));
+        assert_eq!(store.get(&key(1)).await.unwrap(), None);
+        assert_eq!(store.get(&key(2)).await.unwrap(), Some(value(2)));
+        assert_eq!(store.get(&key(7)).await.unwrap(), Some(Vec::new()));
+        assert_eq!(store.get(&key(99)).await.unwrap(), None);
+    });
+}
+
+#[test]
+fn inclusion_proof_verifies_and_returns_value() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        let root = store.commit(sets(0..50)).await.unwrap();
+        for i in 0..50 {
+            let proof = store.prove(&key(i)).await.unwrap();
+            assert!(matches!(proof.0, Kind::Inclusion { .. }));
+            assert_eq!(proof.verify(&root, &key(i)), Ok(Some(value(i))));
+        }
+    });
+}
+
+#[test]
+fn exclusion_proofs_verify_for_absent_keys() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+
+        // Empty store (no commit yet).
+        let root = store.root();
+        let proof = store.prove(&key(1)).await.unwrap();
+        assert!(matches!(proof.0, Kind::Exclusion(_)));
+        assert_eq!(proof.verify(&root, &key(1)), Ok(None));
+
+        // Never-set keys in a populated store, including ones before the first and after the
+        // last key (the span that wraps around).
+        let root = store.commit(sets(0..20)).await.unwrap();
+        let mut absent: Vec<StateKey> = (100..120).map(key).collect();
+        absent.push(StateKey::from([0x00; 32]));
+        absent.push(StateKey::from([0xFF; 32]));
+        for k in &absent {
+            let proof = store.prove(k).await.unwrap();
+            assert_eq!(proof.verify(&root, k), Ok(None));
+        }
+
+        // A deleted key.
+        let root = store
+            .commit(WriteSet::from([(key(5), None)]))
+            .await
+            .unwrap();
+        let proof = store.prove(&key(5)).await.unwrap();
+        assert_eq!(proof.verify(&root, &key(5)), Ok(None));
+
+        // A store emptied by deletes.
+        let root = store
+            .commit((0..20).map(|i| (key(i), None)).collect())
+            .await
+            .unwrap();
+        for i in [0, 5, 19, 1000] {
+            let proof = store.prove(&key(i)).await.unwrap();
+            assert_eq!(proof.verify(&root, &key(i)), Ok(None));
+        }
+    });
+}
+
+#[test]
+fn proof_for_one_key_fails_for_another() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        let root = store.commit(sets(0..10)).await.unwrap();
+
+        let inclusion = store.prove(&key(1)).await.unwrap();
+        assert_eq!(
+            inclusion.verify(&root, &key(2)),
+            Err(ProofError::InvalidInclusion)
+        );
+        assert_eq!(
+            inclusion.verify(&root, &key(500)),
+            Err(ProofError::InvalidInclusion)
+        );
+
+        // An absence proof must not cover a present key, nor (generally) another absent key
+        // outside the proven gap.
+        let exclusion = store.prove(&key(500)).await.unwrap();
+        for i in 0..10 {
+            assert_eq!(
+                exclusion.verify(&root, &key(i)),
+                Err(ProofError::InvalidExclusion)
+            );
+        }
+    });
+}
+
+#[test]
+fn proof_fails_against_a_different_root() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        let old_root = store.commit(sets(0..10)).await.unwrap();
+        let old_inclusion = store.prove(&key(3)).await.unwrap();
+        let old_exclusion = store.prove(&key(42)).await.unwrap();
+
+        let new_root = store.commit(sets(10..12)).await.unwrap();
+        assert_ne!(old_root, new_root);
+        // The values are unchanged, but the proofs are tied to the root they were made for.
+        assert_eq!(
+            old_inclusion.verify(&new_root, &key(3)),
+            Err(ProofError::InvalidInclusion)
+        );
+        assert_eq!(
+            old_exclusion.verify(&new_root, &key(42)),
+            Err(ProofError::InvalidExclusion)
+        );
+        let new_inclusion = store.prove(&key(3)).await.unwrap();
+        assert_eq!(
+            new_inclusion.verify(&old_root, &key(3)),
+            Err(ProofError::InvalidInclusion)
+        );
+        assert_eq!(new_inclusion.verify(&new_root, &key(3)), Ok(Some(value(3))));
+    });
+}
+
+#[test]
+fn codec_round_trip() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        let empty = store.prove(&key(0)).await.unwrap();
+        let root = store.commit(sets(0..30)).await.unwrap();
+        let inclusion = store.prove(&key(7)).await.unwrap();
+        let exclusion = store.prove(&key(77)).await.unwrap();
+        for proof in [empty, inclusion, exclusion] {
+            let encoded = proof.encode();
+            assert_eq!(encoded.len(), proof.encode_size());
+            let decoded = StateProof::decode(encoded.clone()).unwrap();
+            assert_eq!(decoded, proof);
+            assert_eq!(decoded.encode(), encoded);
+        }
+        let decoded = StateProof::decode(store.prove(&key(7)).await.unwrap().encode()).unwrap();
+        assert_eq!(decoded.verify(&root, &key(7)), Ok(Some(value(7))));
+    });
+}
+
+#[test]
+fn tampered_proof_fails_to_decode_or_verify() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        let root = store.commit(sets(0..40)).await.unwrap();
+        for k in [key(11), key(4000)] {
+            let encoded = store.prove(&k).await.unwrap().encode().to_vec();
+            for i in 0..encoded.len() {
+                for flip in [0x01, 0x80] {
+                    let mut tampered = encoded.clone();
+                    tampered[i] ^= flip;
+                    if let Ok(proof) = StateProof::decode(tampered) {
+                        assert!(
+                            proof.verify(&root, &k).is_err(),
+                            "tampered byte {i} (xor {flip:#x}) still verifies"
+                        );
+                    }
+                }
+            }
+            // Truncated and extended encodings do not decode.
+            assert!(StateProof::decode(encoded[..encoded.len() - 1].to_vec()).is_err());
+            let mut extended = encoded.clone();
+            extended.push(0);
+            assert!(StateProof::decode(extended).is_err());
+        }
+    });
+}
+
+#[test]
+fn decode_rejects_oversized_lengths_before_allocating() {
+    // A value length of u32::MAX: rejected by its bound, not by running out of input after
+    // reserving 4 GiB.
+    let mut bytes = vec![0u8];
+    (u32::MAX as usize).write(&mut bytes);
+    assert!(matches!(
+        StateProof::decode(bytes),
+        Err(CodecError::InvalidLength(_))
+    ));
+
+    // A value length just over the limit.
+    let mut bytes = vec![0u8];
+    (MAX_VALUE_BYTES + 1).write(&mut bytes);
+    bytes.resize(bytes.len() + MAX_VALUE_BYTES + 1, 0);
+    assert!(matches!(
+        StateProof::decode(bytes),
+        Err(CodecError::InvalidLength(_))
+    ));
+
+    // A Merkle digest count of u32::MAX in an otherwise well-formed prefix.
+    let mut bytes = vec![0u8];
+    b"v".to_vec().write(&mut bytes);
+    Location::new(3).write(&mut bytes); // operation location
+    bytes.extend_from_slice(&[0xFF; 32]); // bitmap chunk
+    Location::new(4).write(&mut bytes); // leaves
+    UInt(0u64).write(&mut bytes); // inactive peaks
+    (u32::MAX as usize).write(&mut bytes);
+    assert!(matches!(
+        StateProof::decode(bytes),
+        Err(CodecError::InvalidLength(_))
+    ));
+
+    // An unknown tag.
+    assert!(matches!(
+        StateProof::decode(vec![7u8]),
+        Err(CodecError::InvalidEnum(7))
+    ));
+}
+
+#[test]
+fn decode_rejects_too_many_digests_and_too_large_value() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        store.commit(sets(0..10)).await.unwrap();
+        let proof = store.prove(&key(1)).await.unwrap();
+        let Kind::Inclusion { value, proof } = proof.0 else {
+            panic!("expected an inclusion proof");
+        };
+
+        let mut padded: Inclusion = proof.clone();
+        let digests = &mut padded.proof.range_proof.proof.digests;
+        digests.resize(MAX_PROOF_DIGESTS + 1, key(0));
+        let encoded = StateProof::inclusion(value, padded).encode();
+        assert!(matches!(
+            StateProof::decode(encoded),
+            Err(CodecError::InvalidLength(_))
+        ));
+
+        let encoded = StateProof::inclusion(vec![0; MAX_VALUE_BYTES + 1], proof).encode();
+        assert!(matches!(
+            StateProof::decode(encoded),
+            Err(CodecError::InvalidLength(_))
+        ));
+    });
+}
+
+#[test]
+fn speculative_root_matches_commit_and_changes_nothing() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        let before = store.commit(sets(0..20)).await.unwrap();
+
+        let mut writes = sets(15..40);
+        writes.insert(key(3), None);
+        let speculative = store.speculative_root(&writes).await.unwrap();
+        assert_ne!(speculative, before);
+
+        // Nothing changed: root, values, and proofs still against the old root.
+        assert_eq!(store.root(), before);
+        assert_eq!(store.get(&key(3)).await.unwrap(), Some(value(3)));
+        assert_eq!(store.get(&key(30)).await.unwrap(), None);
+        let proof = store.prove(&key(3)).await.unwrap();
+        assert_eq!(proof.verify(&before, &key(3)), Ok(Some(value(3))));
+
+        // Asking twice gives the same answer; committing gives that root.
+        assert_eq!(store.speculative_root(&writes).await.unwrap(), speculative);
+        assert_eq!(store.speculative_root(&WriteSet::new()).await.unwrap(), {
+            let mut other = TestStore::open(ctx.child("other"), "other").await.unwrap();
+            other.commit(sets(0..20)).await.unwrap();
+            other.commit(WriteSet::new()).await.unwrap()
+        });
+        assert_eq!(store.commit(writes).await.unwrap(), speculative);
+        assert_eq!(store.root(), speculative);
+    });
+}
+
+#[test]
+fn same_write_sets_give_same_roots() {
+    run(|ctx| async move {
+        let mut a = TestStore::open(ctx.child("a"), "a").await.unwrap();
+        let mut b = TestStore::open(ctx.child("b"), "b").await.unwrap();
+        assert_eq!(a.root(), b.root());
+        let blocks: Vec<WriteSet> = vec![
+            sets(0..100),
+            (50..150)
+                .map(|i| (key(i), (i % 3 != 0).then(|| value(i * 7))))
+                .collect(),
+            WriteSet::new(),
+            (0..200).map(|i| (key(i), None)).collect(),
+            sets(1000..1010),
+        ];
+        for block in blocks {
+            let ra = a.commit(block.clone()).await.unwrap();
+            let rb = b.commit(block).await.unwrap();
+            assert_eq!(ra, rb);
+        }
+    });
+}
+
+#[test]
+fn reopen_restores_root_and_values() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("first"), "state").await.unwrap();
+        store.commit(sets(0..30)).await.unwrap();
+        let root = store
+            .commit(WriteSet::from([(key(4), None)]))
+            .await
+            .unwrap();
+        // Speculative work is never persisted.
+        store.speculative_root(&sets(100..110)).await.unwrap();
+        drop(store);
+
+        let mut store = TestStore::open(ctx.child("second"), "state").await.unwrap();
+        assert_eq!(store.root(), root);
+        assert_eq!(store.get(&key(4)).await.unwrap(), None);
+        assert_eq!(store.get(&key(5)).await.unwrap(), Some(value(5)));
+        assert_eq!(store.get(&key(100)).await.unwrap(), None);
+        let proof = store.prove(&key(5)).await.unwrap();
+        assert_eq!(proof.verify(&root, &key(5)), Ok(Some(value(5))));
+
+        // A reopened store continues exactly like one that never restarted.
+        let after_reopen = store.commit(sets(30..40)).await.unwrap();
+        let mut fresh = TestStore::open(ctx.child("fresh"), "fresh").await.unwrap();
+        fresh.commit(sets(0..30)).await.unwrap();
+        fresh
+            .commit(WriteSet::from([(key(4), None)]))
+            .await
+            .unwrap();
+        assert_eq!(fresh.commit(sets(30..40)).await.unwrap(), after_reopen);
+    });
+}
+
+#[test]
+fn empty_commit_works() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        let genesis = store.root();
+        let first = store.commit(WriteSet::new()).await.unwrap();
+        assert_eq!(store.root(), first);
+        // Each commit is recorded, so the root moves even without writes.
+        assert_ne!(first, genesis);
+        let proof = store.prove(&key(1)).await.unwrap();
+        assert_eq!(proof.verify(&first, &key(1)), Ok(None));
+
+        store.commit(sets(0..5)).await.unwrap();
+        let root = store.commit(WriteSet::new()).await.unwrap();
+        assert_eq!(store.get(&key(2)).await.unwrap(), Some(value(2)));
+        let proof = store.prove(&key(2)).await.unwrap();
+        assert_eq!(proof.verify(&root, &key(2)), Ok(Some(value(2))));
+    });
+}
+
+#[test]
+fn oversized_value_is_rejected_and_changes_nothing() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        let root = store.commit(sets(0..5)).await.unwrap();
+        let mut writes = sets(5..10);
+        writes.insert(key(7), Some(vec![0; MAX_VALUE_BYTES + 1]));
+        assert!(matches!(
+            store.speculative_root(&writes).await,
+            Err(StoreError::ValueTooLarge { len, .. }) if len == MAX_VALUE_BYTES + 1
+        ));
+        assert!(matches!(
+            store.commit(writes).await,
+            Err(StoreError::ValueTooLarge { .. })
+        ));
+        assert_eq!(store.root(), root);
+        assert_eq!(store.get(&key(6)).await.unwrap(), None);
+
+        // The largest allowed value round-trips through a reopen.
+        let big = vec![0xAB; MAX_VALUE_BYTES];
+        let root = store
+            .commit(WriteSet::from([(key(6), Some(big.clone()))]))
+            .await
+            .unwrap();
+        drop(store);
+        let store = TestStore::open(ctx.child("reopened"), "state").await.unwrap();
+        assert_eq!(store.root(), root);
+        assert_eq!(store.get(&key(6)).await.unwrap(), Some(big.clone()));
+        let proof = StateProof::decode(store.prove(&key(6)).await.unwrap().encode()).unwrap();
+        assert_eq!(proof.verify(&root, &key(6)), Ok(Some(big)));
+    });
+}
+
+#[test]
+fn invalid_partition_prefix_is_rejected() {
+    run(|ctx| async move {
+        for prefix in ["", "a/b", "state store", "ü"] {
+            assert!(matches!(
+                TestStore::open(ctx.child("store"), prefix).await,
+                Err(StoreError::InvalidPartitionPrefix(_))
+            ));
+        }
+    });
+}
+
+#[test]
+fn prune_keeps_roots_values_and_proofs() {
+    run(|ctx| async move {
+        let mut pruned = TestStore::open(ctx.child("pruned"), "pruned").await.unwrap();
+        let mut unpruned = TestStore::open(ctx.child("unpruned"), "unpruned")
+            .await
+            .unwrap();
+        let mut expected = BTreeMap::new();
+        for round in 0..30u64 {
+            // Rewrite a sliding window, so old operations become inactive and prunable.
+            let writes: WriteSet = (round * 20..round * 20 + 400)
+                .map(|i| (key(i % 500), Some(value(i + round))))
+                .chain([(key(round), None)])
+                .collect();
+            for (k, v) in &writes {
+                expected.insert(*k, v.clone());
+            }
+            let root = pruned.commit(writes.clone()).await.unwrap();
+            assert_eq!(unpruned.commit(writes).await.unwrap(), root);
+            pruned.prune().await.unwrap();
+            assert_eq!(pruned.root(), root);
+        }
+        // History was actually discarded.
+        assert!(*pruned.db().unwrap().bounds().start > 0);
+        assert_eq!(*unpruned.db().unwrap().bounds().start, 0);
+        let root = pruned.root();
+        drop(pruned);
+
+        let pruned = TestStore::open(ctx.child("reopened"), "pruned").await.unwrap();
+        assert_eq!(pruned.root(), root);
+        for (k, v) in &expected {
+            assert_eq!(&pruned.get(k).await.unwrap(), v);
+            let proof = pruned.prove(k).await.unwrap();
+            assert_eq!(&proof.verify(&root, k).unwrap(), v);
+        }
+    });
+}
+
+/// Throughput on real storage: `cargo test --release -p dirchain-state store::tests::throughput
+/// -- --ignored --nocapture`.
+#[test]
+#[ignore = "benchmark; run in release mode"]
+fn throughput() {
+    use std::time::Instant;
+
+    const BLOCKS: u64 = 20;
+    const WRITES_PER_BLOCK: u64 = 10_000;
+    const VALUE_BYTES: usize = 200;
+    const PROOFS: u64 = 10_000;
+
+    let dir = std::env::temp_dir().join(format!("dirchain-store-bench-{}", std::process::id()));
+    let cfg = commonware_runtime::tokio::Config::new().with_storage_directory(&dir);
+    commonware_runtime::tokio::Runner::new(cfg).start(|ctx| async move {
+        let mut store = Store::open(ctx.child("store"), "bench").await.unwrap();
+        let mut total = std::time::Duration::ZERO;
+        for block in 0..BLOCKS {
+            // Half new keys, half updates of earlier ones, once there are earlier ones.
+            let writes: WriteSet = (0..WRITES_PER_BLOCK)
+                .map(|i| {
+                    let n = if block > 0 && i % 2 == 0 {
+                        (block - 1) * WRITES_PER_BLOCK + i
+                    } else {
+                        block * WRITES_PER_BLOCK + i
+                    };
+                    (key(n), Some(vec![(n % 251) as u8; VALUE_BYTES]))
+                })
+                .collect();
+            let start = Instant::now();
+            store.commit(writes).await.unwrap();
+            total += start.elapsed();
+        }
+        let writes = (BLOCKS * WRITES_PER_BLOCK) as f64;
+        println!(
+            "commit: {:.0} writes/s ({BLOCKS} blocks of {WRITES_PER_BLOCK}, {:.1} ms per block)",
+            writes / total.as_secs_f64(),
+            total.as_secs_f64() * 1000.0 / BLOCKS as f64
+        );
+
+        let mut writes = sets(0..0);
+        for i in 0..WRITES_PER_BLOCK {
+            writes.insert(key(i * 3), Some(vec![1; VALUE_BYTES]));
+        }
+        let start = Instant::now();
+        store.speculative_root(&writes).await.unwrap();
+        println!(
+            "speculative_root: {:.1} ms for {WRITES_PER_BLOCK} writes",
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+
+        let root = store.root();
+        // Every fourth key queried is absent.
+        let keys: Vec<StateKey> = (0..PROOFS)
+            .map(|i| key(i * 17 % (BLOCKS * WRITES_PER_BLOCK * 4 / 3)))
+            .collect();
+        let start = Instant::now();
+        let mut proofs = Vec::with_capacity(keys.len());
+        for k in &keys {
+            proofs.push(store.prove(k).await.unwrap());
+        }
+        let elapsed = start.elapsed();
+        let size: usize = proofs.iter().map(|p| p.encode_size()).sum();
+        println!(
+            "prove: {:.0} proofs/s (mean encoded size {} bytes)",
+            PROOFS as f64 / elapsed.as_secs_f64(),
+            size / proofs.len()
+        );
+        let start = Instant::now();
+        for (proof, k) in proofs.iter().zip(&keys) {
+            proof.verify(&root, k).unwrap();
+        }
+        println!(
+            "verify: {:.0} proofs/s",
+            PROOFS as f64 / start.elapsed().as_secs_f64()
+        );
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}

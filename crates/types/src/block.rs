@@ -1,0 +1,52 @@
+//! Blocks: an ordered batch of transactions and the state root they produce.
+
+use crate::{
+    bounded::List,
+    ids::{Digest, Timestamp, sha256},
+    keys::StateKey,
+    limits::MAX_BLOCK_TXS,
+    tx::SignedTx,
+    wire_struct,
+};
+use commonware_codec::Encode;
+
+pub type Txs = List<SignedTx, MAX_BLOCK_TXS>;
+
+/// What consensus agreed on for a block, beyond its transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockContext {
+    pub height: u64,
+    /// Block time; the only clock execution ever reads.
+    pub timestamp_ms: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub parent: Digest,
+    pub height: u64,
+    pub timestamp_ms: Timestamp,
+    /// Root of the authenticated state after this block's transactions.
+    pub state_root: StateKey,
+    pub txs: Txs,
+}
+wire_struct!(Block {
+    parent,
+    height,
+    timestamp_ms,
+    state_root,
+    txs
+});
+
+impl Block {
+    pub fn context(&self) -> BlockContext {
+        BlockContext {
+            height: self.height,
+            timestamp_ms: self.timestamp_ms,
+        }
+    }
+
+    /// The block's identity: SHA-256 of its full encoding.
+    pub fn digest(&self) -> Digest {
+        sha256(&[&self.encode()])
+    }
+}

@@ -1,0 +1,41 @@
+//! The founding document of a network: who the members are, who validates,
+//! how many organisations must agree.
+
+use crate::{
+    bounded::{Ident, List},
+    ids::{PublicKey, Timestamp},
+    limits::*,
+    records::Params,
+    tx::Title,
+    wire_struct,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenesisOrg {
+    pub id: Ident,
+    pub name: Title,
+    pub admin_key: PublicKey,
+}
+wire_struct!(GenesisOrg {
+    id,
+    name,
+    admin_key
+});
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Genesis {
+    pub chain_id: Ident,
+    pub timestamp_ms: Timestamp,
+    pub orgs: List<GenesisOrg, MAX_ORGS>,
+    pub validators: List<PublicKey, MAX_VALIDATORS>,
+    pub threshold: u32,
+    pub params: Params,
+}
+wire_struct!(Genesis {
+    chain_id,
+    timestamp_ms,
+    orgs,
+    validators,
+    threshold,
+    params
+});

@@ -1,0 +1,368 @@
+//! Transactions: the envelope every change to the ledger travels in, and one
+//! payload per kind of change.
+
+use crate::{
+    bounded::{Ident, List, Text},
+    domain::{FieldSpec, OpenClass, Role, ShareClass, UpdateFrequency},
+    ids::{
+        AssetId, ChannelId, Digest, DutyId, ItemId, OrgId, PrivateKey, PublicKey, RecordId,
+        Signature, SubjectRef, Timestamp, sha256,
+    },
+    limits::*,
+    wire_enum, wire_struct,
+};
+use bytes::BufMut;
+use commonware_codec::{Buf, Encode, EncodeSize, Error, FixedSize, Read, ReadExt, Write};
+use commonware_cryptography::{BatchEntry, BatchVerifier, Signer, Verifier};
+
+/// Domain separation for transaction signatures: a signature made for a
+/// dirchain transaction can never be replayed as anything else.
+pub const TX_NAMESPACE: &[u8] = b"dirchain/tx/v1";
+
+pub type Title = Text<MAX_TITLE_BYTES>;
+pub type LongText = Text<MAX_TEXT_BYTES>;
+pub type Fields = List<Ident, MAX_FIELDS>;
+
+wire_enum! {
+    /// Consortium parameters changeable by governance.
+    pub enum Param {
+        ProposalTtl = 0 => "proposal-ttl-ms",
+        MaxPermissionValidity = 1 => "max-permission-validity-ms",
+    }
+}
+
+/// A change to the consortium itself; applied only by governance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    AddOrg {
+        org: OrgId,
+        name: Title,
+        admin_key: PublicKey,
+    },
+    RemoveOrg {
+        org: OrgId,
+    },
+    AddValidator {
+        key: PublicKey,
+    },
+    RemoveValidator {
+        key: PublicKey,
+    },
+    SetThreshold {
+        threshold: u32,
+    },
+    SetParam {
+        param: Param,
+        value: u64,
+    },
+    CreateChannel {
+        channel: ChannelId,
+        members: List<OrgId, MAX_ORGS>,
+        max_txs_per_block: u32,
+        max_bytes: u64,
+    },
+}
+
+impl Write for Action {
+    fn write(&self, buf: &mut impl BufMut) {
+        match self {
+            Action::AddOrg {
+                org,
+                name,
+                admin_key,
+            } => {
+                buf.put_u8(0);
+                org.write(buf);
+                name.write(buf);
+                admin_key.write(buf);
+            }
+            Action::RemoveOrg { org } => {
+                buf.put_u8(1);
+                org.write(buf);
+            }
+            Action::AddValidator { key } => {
+                buf.put_u8(2);
+                key.write(buf);
+            }
+            Action::RemoveValidator { key } => {
+                buf.put_u8(3);
+                key.write(buf);
+            }
+            Action::SetThreshold { threshold } => {
+                buf.put_u8(4);
+                threshold.write(buf);
+            }
+            Action::SetParam { param, value } => {
+                buf.put_u8(5);
+                param.write(buf);
+                value.write(buf);
+            }
+            Action::CreateChannel {
+                channel,
+                members,
+                max_txs_per_block,
+                max_bytes,
+            } => {
+                buf.put_u8(6);
+                channel.write(buf);
+                members.write(buf);
+                max_txs_per_block.write(buf);
+                max_bytes.write(buf);
+            }
+        }
+    }
+}
+
+impl EncodeSize for Action {
+    fn encode_size(&self) -> usize {
+        1 + match self {
+            Action::AddOrg {
+                org,
+                name,
+                admin_key,
+            } => org.encode_size() + name.encode_size() + admin_key.encode_size(),
+            Action::RemoveOrg { org } => org.encode_size(),
+            Action::AddValidator { key } | Action::RemoveValidator { key } => key.encode_size(),
+            Action::SetThreshold { .. } => u32::SIZE,
+            Action::SetParam { .. } => Param::SIZE + u64::SIZE,
+            Action::CreateChannel {
+                channel, members, ..
+            } => channel.encode_size() + members.encode_size() + u32::SIZE + u64::SIZE,
+        }
+    }
+}
+
+impl Read for Action {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(match u8::read(buf)? {
+            0 => Action::AddOrg {
+                org: ReadExt::read(buf)?,
+                name: ReadExt::read(buf)?,
+                admin_key: ReadExt::read(buf)?,
+            },
+            1 => Action::RemoveOrg {
+                org: ReadExt::read(buf)?,
+            },
+            2 => Action::AddValidator {
+                key: ReadExt::read(buf)?,
+            },
+            3 => Action::RemoveValidator {
+                key: ReadExt::read(buf)?,
+            },
+            4 => Action::SetThreshold {
+                threshold: ReadExt::read(buf)?,
+            },
+            5 => Action::SetParam {
+                param: ReadExt::read(buf)?,
+                value: ReadExt::read(buf)?,
+            },
+            6 => Action::CreateChannel {
+                channel: ReadExt::read(buf)?,
+                members: ReadExt::read(buf)?,
+                max_txs_per_block: ReadExt::read(buf)?,
+                max_bytes: ReadExt::read(buf)?,
+            },
+            other => return Err(Error::InvalidEnum(other)),
+        })
+    }
+}
+
+/// Declares the payload structs (each with its codec) and the `Payload` enum
+/// over them, with one wire tag and one human label per kind.
+macro_rules! payloads {
+    ($(
+        $(#[$meta:meta])*
+        $tag:literal $label:literal $variant:ident { $($field:ident : $ty:ty),* $(,)? }
+    )*) => {
+        $(
+            $(#[$meta])*
+            #[derive(Clone, Debug, PartialEq, Eq)]
+            pub struct $variant { $(pub $field: $ty),* }
+            wire_struct!($variant { $($field),* });
+            impl From<$variant> for Payload {
+                fn from(payload: $variant) -> Self { Payload::$variant(payload) }
+            }
+        )*
+
+        /// The change a transaction asks for.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Payload { $($variant($variant)),* }
+
+        wire_enum! {
+            /// The kind of a transaction, for errors, metrics and filters.
+            pub enum TxKind { $($variant = $tag => $label),* }
+        }
+
+        impl Payload {
+            pub fn kind(&self) -> TxKind {
+                match self { $(Payload::$variant(_) => TxKind::$variant),* }
+            }
+        }
+
+        impl Write for Payload {
+            fn write(&self, buf: &mut impl BufMut) {
+                self.kind().write(buf);
+                match self { $(Payload::$variant(p) => p.write(buf)),* }
+            }
+        }
+
+        impl EncodeSize for Payload {
+            fn encode_size(&self) -> usize {
+                TxKind::SIZE + match self { $(Payload::$variant(p) => p.encode_size()),* }
+            }
+        }
+
+        impl Read for Payload {
+            type Cfg = ();
+            fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+                Ok(match TxKind::read(buf)? {
+                    $(TxKind::$variant => Payload::$variant(ReadExt::read(buf)?)),*
+                })
+            }
+        }
+    };
+}
+
+payloads! {
+    /// Put a change of the consortium to a vote of member organisations.
+    0 "propose" Propose { action: Action }
+    /// An organisation's vote on an open proposal.
+    1 "vote" Vote { proposal: RecordId, approve: bool }
+    /// Admit a key to the signer's organisation with a role, until `expires_at`.
+    2 "enroll" Enroll { org: OrgId, member_key: PublicKey, role: Role, expires_at: Timestamp }
+    /// Withdraw a key of the signer's organisation.
+    3 "revoke-member" RevokeMember { member_key: PublicKey, reason: Title }
+    /// Replace the signer's own key; role, organisation and records carry over.
+    4 "rotate-key" RotateKey { new_key: PublicKey }
+    /// A legal duty the organisation performs, which justifies its data use.
+    5 "declare-duty" DeclareDuty { id: DutyId, title: Title, legal_basis: LongText }
+    /// Publish a catalog item, or a new version of one.
+    6 "publish-item" PublishCatalogItem {
+        id: ItemId,
+        title: Title,
+        description: LongText,
+        duties: List<DutyId, MAX_ITEM_DUTIES>,
+        fields: List<FieldSpec, MAX_FIELDS>,
+        share_class: ShareClass,
+        open_class: OpenClass,
+        update_frequency: UpdateFrequency,
+        format: Ident,
+        version: u32,
+    }
+    7 "retire-item" RetireCatalogItem { id: ItemId, reason: Title }
+    /// Ask for purpose-bound access to some fields of an item.
+    8 "request-access" RequestAccess {
+        item: ItemId,
+        fields: Fields,
+        purpose: Title,
+        requester_duty: DutyId,
+        valid_for_ms: u64,
+    }
+    /// The owning organisation's steward approves (until `expires_at`) or denies.
+    9 "decide-access" DecideAccess { request: RecordId, approve: bool, reason: Title, expires_at: Timestamp }
+    10 "revoke-permission" RevokePermission { permission: RecordId, reason: Title }
+    /// One exchange of data under a permission, by digest and pseudonym only.
+    11 "record-access" RecordAccess {
+        permission: RecordId,
+        subject_refs: List<SubjectRef, MAX_SUBJECTS_PER_ACCESS>,
+        fields: Fields,
+        query_digest: Digest,
+        response_digest: Digest,
+        record_count: u32,
+    }
+    /// Anchor a document digest on the ledger.
+    12 "notarize" Notarize { digest: Digest, kind: Ident, meta: Text<MAX_META_BYTES> }
+    13 "register-asset" RegisterAsset { id: AssetId, name: Title, description: LongText, item: Option<ItemId> }
+    /// `value` is in minor units of `currency` (no floats anywhere in execution).
+    14 "appraise-asset" AppraiseAsset { asset: AssetId, value: u64, currency: Ident, method: Title }
+    15 "transfer-asset" TransferAsset { asset: AssetId, to: OrgId }
+    16 "license-asset" LicenseAsset { asset: AssetId, licensee: OrgId, terms: LongText, expires_at: Timestamp }
+}
+
+/// The signed part of a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transaction {
+    /// Binds the signature to one network: a transaction for a test chain
+    /// cannot be replayed on production.
+    pub chain_id: Ident,
+    pub channel: ChannelId,
+    pub signer: PublicKey,
+    /// Per-signer sequence number, starting at 0: each value is usable once.
+    pub nonce: u64,
+    pub payload: Payload,
+}
+wire_struct!(Transaction {
+    chain_id,
+    channel,
+    signer,
+    nonce,
+    payload
+});
+
+impl Transaction {
+    pub fn sign(self, key: &PrivateKey) -> SignedTx {
+        let signature = key.sign(TX_NAMESPACE, &self.encode());
+        SignedTx {
+            tx: self,
+            signature,
+        }
+    }
+}
+
+/// A transaction with its signature: the unit of submission and of a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedTx {
+    pub tx: Transaction,
+    pub signature: Signature,
+}
+wire_struct!(SignedTx { tx, signature });
+
+impl SignedTx {
+    /// The transaction's identity: SHA-256 of its full encoding.
+    pub fn hash(&self) -> Digest {
+        sha256(&[&self.encode()])
+    }
+
+    pub fn verify_signature(&self) -> bool {
+        self.tx
+            .signer
+            .verify(TX_NAMESPACE, &self.tx.encode(), &self.signature)
+    }
+
+    /// Decodes a transaction received from outside, refusing oversized input
+    /// before looking at it.
+    pub fn decode_untrusted(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() > MAX_TX_BYTES {
+            return Err(Error::Invalid("SignedTx", "larger than MAX_TX_BYTES"));
+        }
+        commonware_codec::DecodeExt::decode(commonware_codec::Copying(bytes))
+    }
+}
+
+/// Checks many signatures at once. Returns one verdict per transaction; when
+/// the batch fails, the culprits are found by checking one by one.
+pub fn verify_signatures(txs: &[SignedTx], rng: &mut impl rand_core::CryptoRng) -> Vec<bool> {
+    if txs.is_empty() {
+        return Vec::new();
+    }
+    let messages: Vec<Vec<u8>> = txs.iter().map(|t| t.tx.encode().to_vec()).collect();
+    let batch_ok = PublicKey::verify_batch(
+        rng,
+        txs,
+        |i, t| BatchEntry {
+            namespace: TX_NAMESPACE,
+            message: &messages[i],
+            public_key: &t.tx.signer,
+            signature: &t.signature,
+        },
+        &commonware_parallel::Sequential,
+    );
+    if batch_ok {
+        return vec![true; txs.len()];
+    }
+    txs.iter()
+        .zip(&messages)
+        .map(|(t, m)| t.tx.signer.verify(TX_NAMESPACE, m, &t.signature))
+        .collect()
+}
