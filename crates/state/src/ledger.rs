@@ -52,9 +52,17 @@ pub struct Ledger<E: Storage + Clock + Metrics> {
 
 impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
     /// Opens the ledger's storage; a new one is founded from `genesis`.
-    pub async fn open(context: E, partition_prefix: &str, genesis: &Genesis) -> Result<Self, LedgerError> {
+    pub async fn open(
+        context: E,
+        partition_prefix: &str,
+        genesis: &Genesis,
+    ) -> Result<Self, LedgerError> {
         let mut store = Store::open(context, partition_prefix).await?;
-        if store.get(&dirchain_types::keys::consortium_key()).await?.is_none() {
+        if store
+            .get(&dirchain_types::keys::consortium_key())
+            .await?
+            .is_none()
+        {
             store.commit(genesis_writes(genesis)?).await?;
         }
         Ok(Self {
@@ -81,8 +89,10 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
             .get(&dirchain_types::keys::consortium_key())
             .await?
             .expect("opened ledgers have a genesis");
-        Ok(commonware_codec::DecodeExt::decode(commonware_codec::Copying(bytes.as_slice()))
-            .expect("the consortium record is written by this crate"))
+        Ok(
+            commonware_codec::DecodeExt::decode(commonware_codec::Copying(bytes.as_slice()))
+                .expect("the consortium record is written by this crate"),
+        )
     }
 
     /// Picks from `candidates`, in order, the transactions that apply on top

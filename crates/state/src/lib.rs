@@ -15,6 +15,8 @@ pub mod exec;
 pub mod genesis;
 pub mod ledger;
 pub mod store;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 
 pub use dirchain_types as types;
 pub use error::TxError;

@@ -58,7 +58,10 @@ impl<const MAX: usize> Text<MAX> {
                 max: MAX,
             });
         }
-        if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             return Err(BoundError::ControlCharacter { what: "text" });
         }
         Ok(Self(value))
@@ -374,7 +377,10 @@ mod tests {
     fn ident_accepts_slugs_and_refuses_everything_else() {
         assert!(Ident::new("city-health/births_2024:v1.2").is_ok());
         assert!(matches!(Ident::new(""), Err(BoundError::Empty { .. })));
-        assert!(matches!(Ident::new("a b"), Err(BoundError::BadIdentifier(_))));
+        assert!(matches!(
+            Ident::new("a b"),
+            Err(BoundError::BadIdentifier(_))
+        ));
         assert!(matches!(Ident::new("é"), Err(BoundError::BadIdentifier(_))));
         assert!(matches!(
             Ident::new("x".repeat(MAX_ID_BYTES + 1)),
@@ -401,7 +407,9 @@ mod tests {
         // the missing bytes, without reserving the claimed length.
         let mut encoded = Vec::new();
         100usize.write(&mut encoded);
-        assert!(List::<Ident, 1000>::decode(commonware_codec::Copying(encoded.as_slice())).is_err());
+        assert!(
+            List::<Ident, 1000>::decode(commonware_codec::Copying(encoded.as_slice())).is_err()
+        );
     }
 
     #[test]

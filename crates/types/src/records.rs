@@ -448,9 +448,16 @@ wire_struct!(Asset {
 /// One entry of an asset's history, stored under (asset, sequence number).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AssetEvent {
-    Registered { owner_org: OrgId, at: Timestamp },
+    Registered {
+        owner_org: OrgId,
+        at: Timestamp,
+    },
     Appraised(Appraisal),
-    Transferred { from: OrgId, to: OrgId, at: Timestamp },
+    Transferred {
+        from: OrgId,
+        to: OrgId,
+        at: Timestamp,
+    },
     Licensed(Licence),
 }
 

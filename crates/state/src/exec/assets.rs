@@ -74,7 +74,11 @@ pub(super) async fn register<R: StateRead>(
     }
     if let Some(item_id) = &r.item {
         let item: Item = ex
-            .require(&keys::item_key(&env.channel, item_id), "catalog item", item_id)
+            .require(
+                &keys::item_key(&env.channel, item_id),
+                "catalog item",
+                item_id,
+            )
             .await?;
         if &item.current.org != env.signer.org() {
             return Err(TxError::NotOwner {

@@ -87,8 +87,7 @@ async fn settle<R: StateRead>(
             }
             Err(other) => return Err(other),
         }
-    } else if proposal.no.len() as u32 > consortium.org_count.saturating_sub(consortium.threshold)
-    {
+    } else if proposal.no.len() as u32 > consortium.org_count.saturating_sub(consortium.threshold) {
         // Too many organisations said no for the threshold ever to be met.
         proposal.status = ProposalStatus::Rejected;
     }
@@ -118,14 +117,20 @@ async fn check_action<R: StateRead>(
             if ex.load::<Org>(&keys::org_key(org)).await?.is_some() {
                 return Err(refuse(format!("organisation {org:?} already exists")));
             }
-            if ex.load::<Member>(&keys::member_key(admin_key)).await?.is_some() {
+            if ex
+                .load::<Member>(&keys::member_key(admin_key))
+                .await?
+                .is_some()
+            {
                 return Err(refuse("the admin key is already enrolled"));
             }
         }
         Action::RemoveOrg { org } => {
             let record: Option<Org> = ex.load(&keys::org_key(org)).await?;
             if !record.is_some_and(|o| o.active) {
-                return Err(refuse(format!("organisation {org:?} is not an active member")));
+                return Err(refuse(format!(
+                    "organisation {org:?} is not an active member"
+                )));
             }
             if consortium.threshold > consortium.org_count - 1 {
                 return Err(refuse(
@@ -179,7 +184,9 @@ async fn check_action<R: StateRead>(
             for org in members.iter() {
                 let record: Option<Org> = ex.load(&keys::org_key(org)).await?;
                 if !record.is_some_and(|o| o.active) {
-                    return Err(refuse(format!("organisation {org:?} is not an active member")));
+                    return Err(refuse(format!(
+                        "organisation {org:?} is not an active member"
+                    )));
                 }
             }
         }

@@ -105,7 +105,8 @@ pub(super) async fn rotate<R: StateRead>(
     old.revoked = Some(Revocation {
         at: now,
         by: env.signer.key.clone(),
-        reason: Title::new(format!("rotated to {}", r.new_key)).map_err(|e| invalid(e.to_string()))?,
+        reason: Title::new(format!("rotated to {}", r.new_key))
+            .map_err(|e| invalid(e.to_string()))?,
     });
     ex.store(keys::member_key(&env.signer.key), &old);
     ex.store(new_key, &successor);

@@ -131,11 +131,7 @@ fn allowed_roles(kind: TxKind) -> &'static [Role] {
 fn is_consortium_kind(kind: TxKind) -> bool {
     matches!(
         kind,
-        TxKind::Propose
-            | TxKind::Vote
-            | TxKind::Enroll
-            | TxKind::RevokeMember
-            | TxKind::RotateKey
+        TxKind::Propose | TxKind::Vote | TxKind::Enroll | TxKind::RevokeMember | TxKind::RotateKey
     )
 }
 
@@ -262,7 +258,9 @@ impl<'a, R: StateRead> Executor<'a, R> {
                 expires_at: member.expires_at,
             });
         }
-        let org: Org = self.require(&keys::org_key(&member.org), "organisation", &member.org).await?;
+        let org: Org = self
+            .require(&keys::org_key(&member.org), "organisation", &member.org)
+            .await?;
         if !org.active {
             return Err(TxError::OrgInactive(org.id.to_string()));
         }
@@ -512,3 +510,6 @@ pub async fn execute_block<R: StateRead>(
         receipts,
     })
 }
+
+#[cfg(test)]
+mod tests;

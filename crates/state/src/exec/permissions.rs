@@ -30,7 +30,11 @@ pub(super) async fn request<R: StateRead>(
         .into());
     }
     let item: Item = ex
-        .require(&keys::item_key(&env.channel, &r.item), "catalog item", &r.item)
+        .require(
+            &keys::item_key(&env.channel, &r.item),
+            "catalog item",
+            &r.item,
+        )
         .await?;
     if item.retired.is_some() {
         return Err(TxError::ItemRetired(r.item.to_string()).into());

@@ -244,15 +244,19 @@ fn check_values(writes: &WriteSet) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Bounded codec configuration of a stored value (`Vec<u8>`).
-fn value_cfg() -> (RangeCfg<usize>, ()) {
+/// Codec configuration of a stored value (`Vec<u8>`): its length range.
+type ValueCfg = (RangeCfg<usize>, ());
+
+/// Engine configuration; `()` is the (fixed-size) key's codec configuration.
+type Config = VariableConfig<EightCap, ((), ValueCfg), Sequential>;
+
+/// Bounded codec configuration of a stored value.
+fn value_cfg() -> ValueCfg {
     ((0..=MAX_VALUE_BYTES).into(), ())
 }
 
 /// The engine configuration: partition names derive from `prefix`; sizes are the constants above.
-fn config(
-    prefix: &str,
-) -> VariableConfig<EightCap, ((), (RangeCfg<usize>, ())), Sequential> {
+fn config(prefix: &str) -> Config {
     let page_cache = CacheRef::new(PAGE_SIZE, PAGE_CACHE_PAGES);
     VariableConfig {
         merkle_config: MerkleConfig {

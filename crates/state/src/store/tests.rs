@@ -412,7 +412,9 @@ fn oversized_value_is_rejected_and_changes_nothing() {
             .await
             .unwrap();
         drop(store);
-        let store = TestStore::open(ctx.child("reopened"), "state").await.unwrap();
+        let store = TestStore::open(ctx.child("reopened"), "state")
+            .await
+            .unwrap();
         assert_eq!(store.root(), root);
         assert_eq!(store.get(&key(6)).await.unwrap(), Some(big.clone()));
         let proof = StateProof::decode(store.prove(&key(6)).await.unwrap().encode()).unwrap();
@@ -435,7 +437,9 @@ fn invalid_partition_prefix_is_rejected() {
 #[test]
 fn prune_keeps_roots_values_and_proofs() {
     run(|ctx| async move {
-        let mut pruned = TestStore::open(ctx.child("pruned"), "pruned").await.unwrap();
+        let mut pruned = TestStore::open(ctx.child("pruned"), "pruned")
+            .await
+            .unwrap();
         let mut unpruned = TestStore::open(ctx.child("unpruned"), "unpruned")
             .await
             .unwrap();
@@ -460,7 +464,9 @@ fn prune_keeps_roots_values_and_proofs() {
         let root = pruned.root();
         drop(pruned);
 
-        let pruned = TestStore::open(ctx.child("reopened"), "pruned").await.unwrap();
+        let pruned = TestStore::open(ctx.child("reopened"), "pruned")
+            .await
+            .unwrap();
         assert_eq!(pruned.root(), root);
         for (k, v) in &expected {
             assert_eq!(&pruned.get(k).await.unwrap(), v);
