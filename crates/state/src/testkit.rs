@@ -3,7 +3,7 @@
 
 use crate::{
     error::TxError,
-    exec::{Executor, Outcome, verify_txs},
+    exec::{Executor, Outcome, VerifiedTx, verify_txs},
     genesis::genesis_writes,
 };
 use commonware_codec::{DecodeExt, Read};
@@ -75,7 +75,6 @@ pub struct World {
     pub state: BTreeMap<StateKey, Vec<u8>>,
     pub height: u64,
     pub now: u64,
-    keys: BTreeMap<String, PrivateKey>,
 }
 
 impl Default for World {
@@ -91,16 +90,10 @@ impl World {
         for (k, v) in genesis_writes(&genesis()).expect("valid genesis") {
             state.insert(k, v.expect("genesis only sets"));
         }
-        let mut keys = BTreeMap::new();
-        for org in ORGS {
-            let name = format!("{org}.admin");
-            keys.insert(name.clone(), key_for(&name));
-        }
         Self {
             state,
             height: 0,
             now: GENESIS_TIME,
-            keys,
         }
     }
 
@@ -132,10 +125,9 @@ impl World {
         w
     }
 
-    pub fn key(&self, name: &str) -> &PrivateKey {
-        self.keys
-            .get(name)
-            .unwrap_or_else(|| panic!("no key named {name}"))
+    /// The key of the member (or stranger) called `name`.
+    pub fn key(&self, name: &str) -> PrivateKey {
+        key_for(name)
     }
 
     pub fn public(&self, name: &str) -> PublicKey {
@@ -149,10 +141,7 @@ impl World {
 
     /// Enrolls `{org}.{name}` with `role`, signed by the key named `admin`.
     pub fn enroll_with(&mut self, admin: &str, org: &str, name: &str, role: Role) -> PublicKey {
-        let full = format!("{org}.{name}");
-        let key = key_for(&full);
-        let public = key.public_key();
-        self.keys.insert(full, key);
+        let public = key_for(&format!("{org}.{name}")).public_key();
         let expires_at = self.now + 365 * 24 * HOUR_MS;
         self.ok(
             admin,
@@ -166,12 +155,9 @@ impl World {
         public
     }
 
-    /// Registers a key that is not enrolled anywhere.
-    pub fn stranger(&mut self, name: &str) -> PublicKey {
-        let key = key_for(name);
-        let public = key.public_key();
-        self.keys.insert(name.to_string(), key);
-        public
+    /// The public key of someone not enrolled anywhere.
+    pub fn stranger(&self, name: &str) -> PublicKey {
+        key_for(name).public_key()
     }
 
     pub fn next_nonce(&self, signer: &PublicKey) -> u64 {
@@ -182,7 +168,20 @@ impl World {
 
     /// A signed transaction in `channel` with the signer's next nonce.
     pub fn tx_in(&self, signer: &str, channel: &str, payload: impl Into<Payload>) -> SignedTx {
-        let key = self.key(signer);
+        self.tx_in_signed_by(&self.key(signer), channel, payload)
+    }
+
+    /// A system-channel transaction signed by `key`, which the world need not know.
+    pub fn tx_signed_by(&self, key: &PrivateKey, payload: impl Into<Payload>) -> SignedTx {
+        self.tx_in_signed_by(key, dirchain_types::ids::SYSTEM_CHANNEL, payload)
+    }
+
+    fn tx_in_signed_by(
+        &self,
+        key: &PrivateKey,
+        channel: &str,
+        payload: impl Into<Payload>,
+    ) -> SignedTx {
         Transaction {
             chain_id: id(CHAIN_ID),
             channel: id(channel),
@@ -200,6 +199,15 @@ impl World {
     /// Applies `txs` as the next block (1 s after the previous one). Only the
     /// transactions that succeed leave writes.
     pub fn block(&mut self, txs: Vec<SignedTx>) -> Vec<Result<(Digest, Outcome), TxError>> {
+        self.block_included(txs).0
+    }
+
+    /// Like [World::block], also returning the transactions that applied, in
+    /// order: the content of the block a proposer would make.
+    pub fn block_included(
+        &mut self,
+        txs: Vec<SignedTx>,
+    ) -> (Vec<Result<(Digest, Outcome), TxError>>, Vec<VerifiedTx>) {
         self.height += 1;
         self.now += 1_000;
         let ctx = BlockContext {
@@ -209,10 +217,16 @@ impl World {
         let verified = verify_txs(txs, &mut rand_core::UnwrapErr(getrandom_rng()));
         let mut executor = Executor::new(&self.state, id(CHAIN_ID), ctx);
         let mut results = Vec::new();
+        let mut included = Vec::new();
         for tx in verified {
             let result = match tx {
                 Ok(tx) => {
-                    futures::executor::block_on(executor.apply(&tx)).map(|r| (tx.hash(), r.outcome))
+                    let result = futures::executor::block_on(executor.apply(&tx))
+                        .map(|r| (tx.hash(), r.outcome));
+                    if result.is_ok() {
+                        included.push(tx);
+                    }
+                    result
                 }
                 Err(e) => Err(e),
             };
@@ -225,7 +239,15 @@ impl World {
                 None => self.state.remove(&k),
             };
         }
-        results
+        (results, included)
+    }
+
+    /// The context of the last block applied.
+    pub fn context(&self) -> BlockContext {
+        BlockContext {
+            height: self.height,
+            timestamp_ms: self.now,
+        }
     }
 
     pub fn submit_tx(&mut self, tx: SignedTx) -> Result<(Digest, Outcome), TxError> {

@@ -12,6 +12,8 @@ pub mod ids;
 pub mod keys;
 pub mod limits;
 pub mod records;
+#[cfg(any(test, feature = "samples"))]
+pub mod samples;
 pub mod tx;
 
 pub use commonware_codec::{Decode, DecodeExt, Encode};

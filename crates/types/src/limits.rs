@@ -2,7 +2,7 @@
 //! before allocating, so no attacker-chosen length can make a node allocate.
 
 /// Largest encoded signed transaction accepted anywhere.
-pub const MAX_TX_BYTES: usize = 32 * 1024;
+pub const MAX_TX_BYTES: usize = 64 * 1024;
 /// Largest number of transactions in one block.
 pub const MAX_BLOCK_TXS: usize = 10_000;
 /// Identifiers (organisations, items, duties, assets, channels): bytes.
@@ -20,7 +20,7 @@ pub const MAX_ITEM_DUTIES: usize = 32;
 /// Subject pseudonyms named by one access record.
 pub const MAX_SUBJECTS_PER_ACCESS: usize = 1_024;
 /// Organisations listed in genesis or in a channel.
-pub const MAX_ORGS: usize = 1_024;
+pub const MAX_ORGS: usize = 512;
 /// Validators in the set.
 pub const MAX_VALIDATORS: usize = 256;
 /// Free-form metadata attached to a notarized digest: bytes.

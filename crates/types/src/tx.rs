@@ -366,3 +366,126 @@ pub fn verify_signatures(txs: &[SignedTx], rng: &mut impl rand_core::CryptoRng) 
         .map(|(t, m)| t.tx.signer.verify(TX_NAMESPACE, m, &t.signature))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{block::Block, samples};
+    use commonware_codec::{Copying, DecodeExt};
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_kind_has_a_sample() {
+        let kinds: BTreeSet<TxKind> = samples::payloads().iter().map(Payload::kind).collect();
+        assert_eq!(kinds.len(), TxKind::ALL.len());
+    }
+
+    #[test]
+    fn every_kind_round_trips_and_verifies() {
+        for tx in samples::signed_txs() {
+            let bytes = tx.encode();
+            assert_eq!(bytes.len(), tx.encode_size());
+            let decoded = SignedTx::decode_untrusted(&bytes).unwrap();
+            assert_eq!(decoded, tx);
+            assert!(decoded.verify_signature());
+            assert_eq!(decoded.hash(), tx.hash());
+        }
+    }
+
+    #[test]
+    fn any_change_breaks_the_signature() {
+        for tx in samples::signed_txs() {
+            let mut other = tx.clone();
+            other.tx.nonce += 1;
+            assert!(!other.verify_signature());
+            let mut other = tx.clone();
+            other.tx.chain_id = Ident::new("another-chain").unwrap();
+            assert!(!other.verify_signature());
+        }
+    }
+
+    #[test]
+    fn batch_verification_finds_the_bad_signature() {
+        let mut txs = samples::signed_txs();
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
+        assert!(verify_signatures(&txs, &mut rng).iter().all(|ok| *ok));
+        txs[5].tx.nonce = 999;
+        let verdicts = verify_signatures(&txs, &mut rng);
+        assert_eq!(
+            verdicts.iter().filter(|ok| !**ok).count(),
+            1,
+            "only the tampered transaction fails"
+        );
+        assert!(!verdicts[5]);
+    }
+
+    #[test]
+    fn truncated_input_is_an_error_never_a_panic() {
+        for tx in samples::signed_txs() {
+            let bytes = tx.encode();
+            for len in 0..bytes.len() {
+                assert!(SignedTx::decode_untrusted(&bytes[..len]).is_err());
+            }
+            let mut longer = bytes.to_vec();
+            longer.push(0);
+            assert!(SignedTx::decode_untrusted(&longer).is_err());
+        }
+    }
+
+    #[test]
+    fn unknown_kind_is_refused() {
+        let tag_offset = {
+            // chain id, channel, signer, nonce precede the payload tag.
+            let tx = &samples::signed_txs()[0].tx;
+            tx.chain_id.encode_size() + tx.channel.encode_size() + tx.signer.encode_size() + 8
+        };
+        let mut bytes = samples::signed_txs()[0].encode().to_vec();
+        bytes[tag_offset] = 200;
+        assert!(matches!(
+            SignedTx::decode_untrusted(&bytes),
+            Err(Error::InvalidEnum(200))
+        ));
+    }
+
+    #[test]
+    fn oversized_field_is_refused() {
+        // A DeclareDuty whose title is longer than MAX_TITLE_BYTES, written
+        // as a longer text type would write it.
+        let mut bytes = Vec::new();
+        TxKind::DeclareDuty.write(&mut bytes);
+        Ident::new("health/x").unwrap().write(&mut bytes);
+        Text::<MAX_TEXT_BYTES>::new("t".repeat(MAX_TITLE_BYTES + 1))
+            .unwrap()
+            .write(&mut bytes);
+        Text::<MAX_TEXT_BYTES>::new("basis")
+            .unwrap()
+            .write(&mut bytes);
+        assert!(matches!(
+            Payload::decode(Copying(bytes.as_slice())),
+            Err(Error::InvalidLength(_))
+        ));
+        assert!(Title::new("t".repeat(MAX_TITLE_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn oversized_transaction_is_refused_before_decoding() {
+        let huge = vec![0u8; MAX_TX_BYTES + 1];
+        assert!(SignedTx::decode_untrusted(&huge).is_err());
+    }
+
+    #[test]
+    fn block_round_trips() {
+        let block = Block {
+            parent: crate::ids::sha256(&[b"parent"]),
+            height: 7,
+            timestamp_ms: 1_700_000_000_000,
+            state_root: crate::ids::sha256(&[b"root"]),
+            txs: List::new(samples::signed_txs()).unwrap(),
+        };
+        let decoded = Block::decode(block.encode()).unwrap();
+        assert_eq!(decoded, block);
+        assert_eq!(decoded.digest(), block.digest());
+    }
+
+    use rand_core::SeedableRng;
+}

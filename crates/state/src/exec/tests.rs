@@ -83,7 +83,7 @@ fn bad_signature_is_rejected_without_change() {
 #[test]
 fn transaction_for_another_chain_is_rejected() {
     let mut w = w();
-    let key = w.key("health.publisher").clone();
+    let key = w.key("health.publisher");
     let tx = Transaction {
         chain_id: id("other-chain"),
         channel: main_ch(),
@@ -105,7 +105,7 @@ fn stale_and_future_nonces_are_rejected() {
         w.submit_tx(first),
         Err(TxError::StaleNonce { .. })
     ));
-    let key = w.key("health.publisher").clone();
+    let key = w.key("health.publisher");
     let tx = Transaction {
         chain_id: id(CHAIN_ID),
         channel: main_ch(),
@@ -123,7 +123,7 @@ fn stale_and_future_nonces_are_rejected() {
 #[test]
 fn nonces_order_transactions_within_a_block() {
     let mut w = w();
-    let key = w.key("health.publisher").clone();
+    let key = w.key("health.publisher");
     let nonce = w.next_nonce(&key.public_key());
     let make = |n: u64, d: &str| {
         Transaction {
@@ -409,7 +409,7 @@ fn channels_isolate_members_and_state() {
 fn channel_quotas_are_enforced() {
     let mut w = w();
     create_channel(&mut w, "small", &["health"], 2, 0);
-    let key = w.key("health.publisher").clone();
+    let key = w.key("health.publisher");
     let nonce = w.next_nonce(&key.public_key());
     let make = |n: u64| {
         Transaction {

@@ -23,7 +23,14 @@ use commonware_storage::{
     merkle::{full::Config as MerkleConfig, mmr},
     qmdb::{
         self,
-        current::{VariableConfig, ordered::variable},
+        current::{
+            VariableConfig,
+            ordered::{
+                proof::constant::{ExclusionProof, KeyValueProof},
+                variable,
+            },
+            proof::constant::OperationProof,
+        },
         floor::Proportional,
     },
     translator::EightCap,
@@ -72,7 +79,7 @@ const PAGE_SIZE: NonZeroU16 = page_size(BLOB_PAGE_SIZE);
 
 /// Pages in the page cache shared by the log and Merkle journals (about 16 MiB, allocated up
 /// front). Proof generation and reads of values hit these pages.
-const PAGE_CACHE_PAGES: NonZeroUsize = NZUsize!(4096);
+const PAGE_CACHE_PAGES: NonZeroUsize = NZUsize!(65536);
 
 /// Entries of the location-to-key cache used while rebuilding the index on open.
 const INIT_CACHE_ENTRIES: NonZeroUsize = NZUsize!(1 << 16);
@@ -82,6 +89,9 @@ const INIT_BUFFER_BYTES: NonZeroUsize = NZUsize!(2 * 1024 * 1024);
 
 /// The Merkle family: a Merkle Mountain Range, whose proof format is stable and well known.
 type Family = mmr::Family;
+
+/// A position in the engine's operation log.
+type Location = mmr::Location;
 
 /// The engine database behind the store.
 ///
@@ -124,6 +134,8 @@ pub struct Store<E: Storage + Clock + Metrics> {
     db: Option<Db<E>>,
     /// Root of the last committed state (kept here so `root` needs no database).
     root: StateRoot,
+    /// The engine's inactivity floor at the last commit, which proofs are built against.
+    floor: Location,
 }
 
 impl<E: Storage + Clock + Metrics + Spawner> Store<E> {
@@ -143,8 +155,11 @@ impl<E: Storage + Clock + Metrics + Spawner> Store<E> {
             ));
         }
         let db = Db::init(context, config(partition_prefix), None).await?;
-        let root = db.root();
-        Ok(Self { db: Some(db), root })
+        Ok(Self {
+            root: db.root(),
+            floor: floor(&db),
+            db: Some(db),
+        })
     }
 }
 
@@ -194,6 +209,7 @@ impl<E: Storage + Clock + Metrics> Store<E> {
         let db = db.apply_batch(merkleized).await?;
         let db = db.commit().await?;
         self.root = db.root();
+        self.floor = floor(&db);
         self.db = Some(db);
         Ok(self.root)
     }
@@ -202,12 +218,30 @@ impl<E: Storage + Clock + Metrics> Store<E> {
     /// current root.
     pub async fn prove(&self, key: &StateKey) -> Result<StateProof, StoreError> {
         let db = self.db()?;
-        match db.get(key).await? {
-            Some(value) => {
-                let proof = db.key_value_proof(*key).await?;
-                Ok(StateProof::inclusion(value, proof))
-            }
-            None => Ok(StateProof::exclusion(db.exclusion_proof(key).await?)),
+        // The operation whose span [key, next key) holds `key`: the key's own update if present,
+        // its predecessor's (wrapping around) if absent.
+        let Some((loc, span)) = db.get_span(key).await? else {
+            // No key at all: the engine proves emptiness from the last commit instead.
+            return Ok(StateProof::exclusion(db.exclusion_proof(key).await?));
+        };
+        // What the engine's `key_value_proof` / `exclusion_proof` build, but from the one lookup
+        // above: calling them would find and read the operation again.
+        let proof = OperationProof::new::<Sha256, _>(
+            db.bitmap(),
+            &db.grafted_storage(),
+            self.floor,
+            loc,
+            db.ops_root(),
+        )
+        .await?;
+        if span.key == *key {
+            let next_key = span.next_key;
+            Ok(StateProof::inclusion(
+                span.value,
+                KeyValueProof { proof, next_key },
+            ))
+        } else {
+            Ok(StateProof::exclusion(ExclusionProof::KeyValue(proof, span)))
         }
     }
 
@@ -227,6 +261,11 @@ impl<E: Storage + Clock + Metrics> Store<E> {
     fn db(&self) -> Result<&Db<E>, StoreError> {
         self.db.as_ref().ok_or(StoreError::Unusable)
     }
+}
+
+/// The engine's inactivity floor (not otherwise exposed): where its current-state view begins.
+fn floor<E: Storage + Clock + Metrics>(db: &Db<E>) -> Location {
+    db.to_batch().bounds().inactivity_floor
 }
 
 /// Rejects a write set holding a value too large to store (or to read back on reopen).

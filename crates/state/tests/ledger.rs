@@ -1,0 +1,290 @@
+//! The ledger on the real authenticated store: every kind of record is
+//! provable against the root alone, absence too, and blocks are checked
+//! before they are committed.
+
+use commonware_codec::{DecodeExt, Encode};
+use commonware_cryptography::Signer as _;
+use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
+use dirchain_state::{Ledger, LedgerError, TxError, store::StateProof, testkit::*, verify_txs};
+use dirchain_types::{
+    domain::{Role, ShareClass},
+    ids::sha256,
+    keys::{self, StateKey},
+    records::*,
+    tx::*,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+type TestLedger = Ledger<deterministic::Context>;
+
+fn run<F: Future<Output = ()>>(test: impl FnOnce(deterministic::Context) -> F) {
+    deterministic::Runner::default().start(test);
+}
+
+fn rng() -> rand_core::UnwrapErr<ChaCha20Rng> {
+    rand_core::UnwrapErr(ChaCha20Rng::from_seed([9; 32]))
+}
+
+/// Replays the blocks of a standard world into a ledger, block by block.
+struct Twin {
+    world: World,
+}
+
+impl Twin {
+    /// Applies `txs` to the in-memory world and the same included
+    /// transactions to the ledger; both must agree.
+    async fn block(&mut self, ledger: &mut TestLedger, txs: Vec<SignedTx>) {
+        let (_, included) = self.world.block_included(txs);
+        let ctx = self.world.context();
+        ledger.apply(ctx, &included).await.expect("block applies");
+    }
+}
+
+/// Builds the standard world inside a ledger, one block per transaction.
+async fn standard_ledger(ctx: deterministic::Context, name: &'static str) -> (TestLedger, World) {
+    let mut ledger = TestLedger::open(ctx.child(name), name, &genesis())
+        .await
+        .unwrap();
+    let mut twin = Twin {
+        world: World::new(),
+    };
+    let mut steps: Vec<(String, Payload)> = Vec::new();
+    for org in ORGS {
+        for role in Role::ALL.iter().filter(|r| **r != Role::Admin) {
+            steps.push((
+                format!("{org}.admin"),
+                Enroll {
+                    org: id(org),
+                    member_key: key_for(&format!("{org}.{}", role.label())).public_key(),
+                    role: *role,
+                    expires_at: GENESIS_TIME + 365 * 24 * HOUR_MS,
+                }
+                .into(),
+            ));
+        }
+    }
+    for (signer, payload) in [
+        ("health.publisher", duty("health/vaccination").into()),
+        ("police.publisher", duty("police/investigation").into()),
+        ("tax.publisher", duty("tax/assessment").into()),
+        (
+            "health.publisher",
+            item("health/births", ShareClass::Conditional, 1).into(),
+        ),
+        (
+            "health.publisher",
+            item("health/stats", ShareClass::Unconditional, 1).into(),
+        ),
+        (
+            "health.publisher",
+            item("health/secret", ShareClass::None, 1).into(),
+        ),
+    ] {
+        steps.push((signer.to_string(), payload));
+    }
+    for (signer, payload) in steps {
+        let tx = twin.world.tx_signed_by(&key_for(&signer), payload);
+        twin.block(&mut ledger, vec![tx]).await;
+    }
+    (ledger, twin.world)
+}
+
+async fn proven<T: commonware_codec::Read<Cfg = ()>>(ledger: &TestLedger, key: &StateKey) -> T {
+    let proof = ledger.prove(key).await.unwrap();
+    // The proof travels over the wire and is checked against the root alone.
+    let proof = StateProof::decode(proof.encode()).unwrap();
+    let value = proof
+        .verify(&ledger.root(), key)
+        .expect("proof verifies")
+        .expect("value present");
+    T::decode(commonware_codec::Copying(value.as_slice())).unwrap()
+}
+
+#[test]
+fn every_record_kind_is_provable_against_the_root() {
+    run(|ctx| async move {
+        let (mut ledger, world) = standard_ledger(ctx, "prove").await;
+        let mut twin = Twin { world };
+        let w = &twin.world;
+        let ch = World::main();
+        // Ask, approve, access, notarize, register.
+        let req_tx = w.tx(
+            "police.consumer",
+            request("health/births", &["district"], "police/investigation"),
+        );
+        let req = req_tx.hash();
+        twin.block(&mut ledger, vec![req_tx]).await;
+        let expires_at = twin.world.now + 24 * HOUR_MS;
+        let decide = twin.world.tx(
+            "health.steward",
+            DecideAccess {
+                request: req,
+                approve: true,
+                reason: text("ok"),
+                expires_at,
+            },
+        );
+        twin.block(&mut ledger, vec![decide]).await;
+        let access = twin.world.tx(
+            "police.consumer",
+            RecordAccess {
+                permission: req,
+                subject_refs: list(vec![sha256(&[b"person"])]),
+                fields: fields(&["district"]),
+                query_digest: sha256(&[b"q"]),
+                response_digest: sha256(&[b"r"]),
+                record_count: 1,
+            },
+        );
+        let access_id = access.hash();
+        let digest = sha256(&[b"contract"]);
+        let notarize = twin.world.tx(
+            "tax.notary",
+            Notarize {
+                digest,
+                kind: id("contract"),
+                meta: text(""),
+            },
+        );
+        let asset = twin.world.tx(
+            "health.publisher",
+            RegisterAsset {
+                id: id("asset/x"),
+                name: text("X"),
+                description: text(""),
+                item: None,
+            },
+        );
+        twin.block(&mut ledger, vec![access, notarize, asset]).await;
+
+        let org: Org = proven(&ledger, &keys::org_key(&id("health"))).await;
+        assert!(org.active);
+        let item: Item = proven(&ledger, &keys::item_key(&ch, &id("health/births"))).await;
+        assert_eq!(item.current.org, id("health"));
+        let permission: Permission = proven(&ledger, &keys::permission_key(&ch, &req)).await;
+        assert_eq!(permission.expires_at, expires_at);
+        let record: AccessRecord = proven(&ledger, &keys::access_key(&ch, &access_id)).await;
+        assert_eq!(record.refusal, None);
+        let stamp: NotaryRecord = proven(&ledger, &keys::notary_key(&ch, &digest)).await;
+        assert_eq!(stamp.height, twin.world.height);
+        let asset: Asset = proven(&ledger, &keys::asset_key(&ch, &id("asset/x"))).await;
+        assert_eq!(asset.owner_org, id("health"));
+
+        // Absence is provable: a digest never notarized.
+        let absent = keys::notary_key(&ch, &sha256(&[b"never"]));
+        let proof = ledger.prove(&absent).await.unwrap();
+        assert_eq!(proof.verify(&ledger.root(), &absent).unwrap(), None);
+        // A proof is bound to its key and its root.
+        let present = keys::org_key(&id("health"));
+        let proof = ledger.prove(&present).await.unwrap();
+        assert!(proof.verify(&ledger.root(), &absent).is_err());
+        assert!(proof.verify(&sha256(&[b"other root"]), &present).is_err());
+
+        // The ledger holds exactly what the in-memory execution produced.
+        for (key, value) in &twin.world.state {
+            assert!(
+                ledger.get(key).await.unwrap().as_ref() == Some(value),
+                "ledger and in-memory execution differ at {key}"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_refused_transaction_does_not_change_the_root() {
+    run(|ctx| async move {
+        let (ledger, w) = standard_ledger(ctx, "refused").await;
+        let good = w.tx("health.publisher", duty("health/new"));
+        let wrong_role = w.tx("police.consumer", duty("police/new"));
+        let mut bad_sig = w.tx("tax.publisher", duty("tax/new"));
+        bad_sig.tx.nonce += 1;
+        let stale = w.tx("health.publisher", duty("health/new"));
+        let next = w.height + 1;
+        let ctx = dirchain_types::block::BlockContext {
+            height: next,
+            timestamp_ms: w.now + 1000,
+        };
+
+        let only_good = ledger
+            .propose(
+                ctx,
+                verify_txs(vec![good.clone()], &mut rng())
+                    .into_iter()
+                    .map(Result::unwrap)
+                    .collect(),
+            )
+            .await
+            .unwrap();
+        let candidates: Vec<_> = verify_txs(vec![wrong_role, good, stale, bad_sig], &mut rng())
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect();
+        assert_eq!(
+            candidates.len(),
+            3,
+            "the bad signature never reaches execution"
+        );
+        let mixed = ledger.propose(ctx, candidates).await.unwrap();
+        assert_eq!(mixed.txs.len(), 1);
+        assert_eq!(mixed.excluded.len(), 2);
+        assert!(matches!(mixed.excluded[0].1, TxError::WrongRole { .. }));
+        assert!(matches!(mixed.excluded[1].1, TxError::StaleNonce { .. }));
+        assert_eq!(mixed.state_root, only_good.state_root);
+        assert_eq!(mixed.writes, only_good.writes);
+    });
+}
+
+#[test]
+fn a_block_with_a_wrong_root_or_an_invalid_transaction_is_refused() {
+    run(|ctx| async move {
+        let (mut ledger, w) = standard_ledger(ctx, "check").await;
+        let root_before = ledger.root();
+        let ctx = dirchain_types::block::BlockContext {
+            height: w.height + 1,
+            timestamp_ms: w.now + 1000,
+        };
+        let good: Vec<_> = verify_txs(vec![w.tx("health.publisher", duty("health/n"))], &mut rng())
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let proposal = ledger.propose(ctx, good.clone()).await.unwrap();
+        assert!(matches!(
+            ledger.check(ctx, &good, sha256(&[b"forged"])).await,
+            Err(LedgerError::RootMismatch { .. })
+        ));
+        let invalid: Vec<_> =
+            verify_txs(vec![w.tx("police.consumer", duty("police/n"))], &mut rng())
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+        assert!(matches!(
+            ledger.check(ctx, &invalid, proposal.state_root).await,
+            Err(LedgerError::InvalidTx { index: 0, .. })
+        ));
+        assert_eq!(ledger.root(), root_before, "checking changes nothing");
+        let checked = ledger.check(ctx, &good, proposal.state_root).await.unwrap();
+        let root = ledger.commit(checked.execution.writes).await.unwrap();
+        assert_eq!(root, proposal.state_root);
+    });
+}
+
+#[test]
+fn two_ledgers_fed_the_same_blocks_agree_and_reopen_where_they_stopped() {
+    let mut roots = Vec::new();
+    for seed in [1u64, 2] {
+        // Different runtime seeds: nothing random may reach the root.
+        let root = deterministic::Runner::seeded(seed).start(|ctx| async move {
+            let (ledger, _) = standard_ledger(ctx.child("a"), "same").await;
+            let root = ledger.root();
+            drop(ledger);
+            let reopened = TestLedger::open(ctx.child("b"), "same", &genesis())
+                .await
+                .unwrap();
+            assert_eq!(reopened.root(), root);
+            root
+        });
+        roots.push(root);
+    }
+    assert_eq!(roots[0], roots[1]);
+}
