@@ -491,7 +491,17 @@ fn throughput() {
     let dir = std::env::temp_dir().join(format!("dirchain-store-bench-{}", std::process::id()));
     let cfg = commonware_runtime::tokio::Config::new().with_storage_directory(&dir);
     commonware_runtime::tokio::Runner::new(cfg).start(|ctx| async move {
+        let rss = || {
+            std::fs::read_to_string("/proc/self/status")
+                .unwrap()
+                .lines()
+                .find(|l| l.starts_with("VmRSS"))
+                .unwrap()
+                .to_string()
+        };
+        println!("before open {}", rss());
         let mut store = Store::open(ctx.child("store"), "bench").await.unwrap();
+        println!("after open {}", rss());
         let mut total = std::time::Duration::ZERO;
         for block in 0..BLOCKS {
             // Half new keys, half updates of earlier ones, once there are earlier ones.
@@ -527,6 +537,7 @@ fn throughput() {
             start.elapsed().as_secs_f64() * 1000.0
         );
 
+        println!("after commits {}", rss());
         let root = store.root();
         // Every fourth key queried is absent.
         let keys: Vec<StateKey> = (0..PROOFS)
