@@ -79,7 +79,7 @@ const PAGE_SIZE: NonZeroU16 = page_size(BLOB_PAGE_SIZE);
 
 /// Pages in the page cache shared by the log and Merkle journals (about 16 MiB, allocated up
 /// front). Proof generation and reads of values hit these pages.
-const PAGE_CACHE_PAGES: NonZeroUsize = NZUsize!(32768);
+const PAGE_CACHE_PAGES: NonZeroUsize = NZUsize!(65536);
 
 /// Entries of the location-to-key cache used while rebuilding the index on open.
 const INIT_CACHE_ENTRIES: NonZeroUsize = NZUsize!(1 << 16);
