@@ -5,6 +5,7 @@ use commonware_codec::Encode;
 use dirchain_types::{
     bounded::List,
     genesis::Genesis,
+    ids::key_bytes,
     keys,
     records::{Consortium, Member, Org},
 };
@@ -47,7 +48,7 @@ pub fn genesis_writes(genesis: &Genesis) -> Result<WriteSet, GenesisError> {
     }
     let mut validators = BTreeSet::new();
     for v in genesis.validators.iter() {
-        if !validators.insert(v.clone()) {
+        if !validators.insert(key_bytes(v)) {
             return Err(GenesisError::DuplicateValidator(v.to_string()));
         }
     }

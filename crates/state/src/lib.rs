@@ -20,5 +20,7 @@ pub mod testkit;
 
 pub use dirchain_types as types;
 pub use error::TxError;
-pub use exec::{Executor, Outcome, Receipt, StateRead, VerifiedTx, execute_block, verify_txs};
+pub use exec::{
+    Executor, Outcome, Receipt, StateRead, VerifiedTx, execute_block, verify_txs, verify_txs_with,
+};
 pub use ledger::{Ledger, LedgerError};

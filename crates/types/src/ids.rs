@@ -5,6 +5,17 @@ use commonware_cryptography::{Hasher, Sha256, blake3::CoreBlake3};
 
 pub use commonware_cryptography::ed25519::{PrivateKey, PublicKey, Signature};
 pub use commonware_cryptography::sha256::Digest;
+use commonware_utils::sequence::FixedBytes;
+
+/// A public key as state records hold it: its 32 bytes. The key was
+/// validated when the transaction carrying it was decoded; records are read
+/// on every transaction, and decoding a [PublicKey] decompresses a curve
+/// point each time.
+pub type KeyBytes = FixedBytes<32>;
+
+pub fn key_bytes(key: &PublicKey) -> KeyBytes {
+    FixedBytes::new(key.as_ref().try_into().expect("ed25519 keys are 32 bytes"))
+}
 
 /// Organisation identifier (`city-health`).
 pub type OrgId = Ident;

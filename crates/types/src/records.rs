@@ -5,8 +5,8 @@ use crate::{
     bounded::{Ident, List, Text},
     domain::{FieldSpec, OpenClass, Role, ShareClass, UpdateFrequency},
     ids::{
-        AssetId, ChannelId, Digest, DutyId, ItemId, OrgId, PublicKey, RecordId, SubjectRef,
-        Timestamp,
+        AssetId, ChannelId, Digest, DutyId, ItemId, KeyBytes, OrgId, PublicKey, RecordId,
+        SubjectRef, Timestamp, key_bytes,
     },
     limits::*,
     tx::{Action, Fields, LongText, Title},
@@ -41,7 +41,7 @@ impl Default for Params {
 /// The consortium as a whole: who validates, how many organisations decide.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Consortium {
-    pub validators: List<PublicKey, MAX_VALIDATORS>,
+    pub validators: List<KeyBytes, MAX_VALIDATORS>,
     /// Yes votes of distinct member organisations needed to apply a proposal.
     pub threshold: u32,
     /// Active member organisations.
@@ -72,14 +72,14 @@ wire_struct!(Org {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {
     pub at: Timestamp,
-    pub by: PublicKey,
+    pub by: KeyBytes,
     pub reason: Title,
 }
 wire_struct!(Revocation { at, by, reason });
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
-    pub key: PublicKey,
+    pub key: KeyBytes,
     pub org: OrgId,
     pub role: Role,
     pub expires_at: Timestamp,
@@ -100,7 +100,7 @@ impl Member {
     /// The admin key an organisation joins the consortium with.
     pub fn founding_admin(org: &OrgId, key: &PublicKey, now: Timestamp) -> Self {
         Self {
-            key: key.clone(),
+            key: key_bytes(key),
             org: org.clone(),
             role: Role::Admin,
             expires_at: Timestamp::MAX,
@@ -131,7 +131,7 @@ wire_enum! {
 pub struct Proposal {
     pub id: RecordId,
     pub action: Action,
-    pub proposer: PublicKey,
+    pub proposer: KeyBytes,
     pub proposer_org: OrgId,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
@@ -203,7 +203,7 @@ pub struct ItemVersion {
     pub id: ItemId,
     pub version: u32,
     pub org: OrgId,
-    pub publisher: PublicKey,
+    pub publisher: KeyBytes,
     pub published_at: Timestamp,
     pub title: Title,
     pub description: LongText,
@@ -259,14 +259,14 @@ pub struct Request {
     pub item_version: u32,
     pub owner_org: OrgId,
     pub consumer_org: OrgId,
-    pub requester: PublicKey,
+    pub requester: KeyBytes,
     pub fields: Fields,
     pub purpose: Title,
     pub requester_duty: DutyId,
     pub valid_for_ms: u64,
     pub requested_at: Timestamp,
     pub status: RequestStatus,
-    pub decided_by: Option<PublicKey>,
+    pub decided_by: Option<KeyBytes>,
     pub reason: Title,
 }
 wire_struct!(Request {
@@ -336,7 +336,7 @@ wire_enum! {
 pub struct AccessRecord {
     pub id: RecordId,
     pub permission: RecordId,
-    pub recorder: PublicKey,
+    pub recorder: KeyBytes,
     pub recorder_org: OrgId,
     /// The permission's parties, when the permission exists.
     pub owner_org: Option<OrgId>,
@@ -376,7 +376,7 @@ pub struct NotaryRecord {
     pub kind: Ident,
     pub meta: Text<MAX_META_BYTES>,
     pub org: OrgId,
-    pub signer: PublicKey,
+    pub signer: KeyBytes,
     pub tx: RecordId,
     pub height: u64,
     pub at: Timestamp,

@@ -11,7 +11,7 @@ use crate::{
     limits::*,
     wire_enum, wire_struct,
 };
-use bytes::BufMut;
+use bytes::{BufMut, Bytes};
 use commonware_codec::{Buf, Encode, EncodeSize, Error, FixedSize, Read, ReadExt, Write};
 use commonware_cryptography::{BatchEntry, BatchVerifier, Signer, Verifier};
 
@@ -321,7 +321,7 @@ wire_struct!(SignedTx { tx, signature });
 impl SignedTx {
     /// The transaction's identity: SHA-256 of its full encoding.
     pub fn hash(&self) -> Digest {
-        sha256(&[&self.encode()])
+        tx_hash(&self.tx.encode(), &self.signature)
     }
 
     pub fn verify_signature(&self) -> bool {
@@ -340,13 +340,18 @@ impl SignedTx {
     }
 }
 
-/// Checks many signatures at once. Returns one verdict per transaction; when
-/// the batch fails, the culprits are found by checking one by one.
-pub fn verify_signatures(txs: &[SignedTx], rng: &mut impl rand_core::CryptoRng) -> Vec<bool> {
+/// Checks the signatures of many transactions at once, spreading the work
+/// over `strategy`. Returns, per transaction, its hash when the signature is
+/// valid; when the batch fails, the culprits are found one by one.
+pub fn check_signatures(
+    txs: &[SignedTx],
+    rng: &mut impl rand_core::CryptoRng,
+    strategy: &impl commonware_parallel::Strategy,
+) -> Vec<Option<Digest>> {
     if txs.is_empty() {
         return Vec::new();
     }
-    let messages: Vec<Vec<u8>> = txs.iter().map(|t| t.tx.encode().to_vec()).collect();
+    let messages: Vec<Bytes> = txs.iter().map(|t| t.tx.encode()).collect();
     let batch_ok = PublicKey::verify_batch(
         rng,
         txs,
@@ -356,15 +361,21 @@ pub fn verify_signatures(txs: &[SignedTx], rng: &mut impl rand_core::CryptoRng) 
             public_key: &t.tx.signer,
             signature: &t.signature,
         },
-        &commonware_parallel::Sequential,
+        strategy,
     );
-    if batch_ok {
-        return vec![true; txs.len()];
-    }
     txs.iter()
         .zip(&messages)
-        .map(|(t, m)| t.tx.signer.verify(TX_NAMESPACE, m, &t.signature))
+        .map(|(t, m)| {
+            (batch_ok || t.tx.signer.verify(TX_NAMESPACE, m, &t.signature))
+                .then(|| tx_hash(m, &t.signature))
+        })
         .collect()
+}
+
+/// The hash of a signed transaction from its already encoded message: the
+/// encoding of a [SignedTx] is the message followed by the signature.
+fn tx_hash(message: &[u8], signature: &Signature) -> Digest {
+    sha256(&[message, signature.as_ref()])
 }
 
 #[cfg(test)]
@@ -408,15 +419,24 @@ mod tests {
     fn batch_verification_finds_the_bad_signature() {
         let mut txs = samples::signed_txs();
         let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
-        assert!(verify_signatures(&txs, &mut rng).iter().all(|ok| *ok));
+        let strategy = commonware_parallel::Sequential;
+        let verdicts = check_signatures(&txs, &mut rng, &strategy);
+        for (tx, verdict) in txs.iter().zip(&verdicts) {
+            assert_eq!(*verdict, Some(tx.hash()));
+            assert_eq!(
+                tx.hash(),
+                sha256(&[&tx.encode()]),
+                "hash of the full encoding"
+            );
+        }
         txs[5].tx.nonce = 999;
-        let verdicts = verify_signatures(&txs, &mut rng);
+        let verdicts = check_signatures(&txs, &mut rng, &strategy);
         assert_eq!(
-            verdicts.iter().filter(|ok| !**ok).count(),
+            verdicts.iter().filter(|v| v.is_none()).count(),
             1,
             "only the tampered transaction fails"
         );
-        assert!(!verdicts[5]);
+        assert!(verdicts[5].is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@ use super::{Executor, RuleOutcome, RuleResult, StateRead, TxEnv};
 use crate::error::invalid;
 use dirchain_types::{
     domain::Role,
+    ids::key_bytes,
     keys,
     records::{AccessRecord, Item, Permission, Refusal},
     tx::RecordAccess,
@@ -27,7 +28,7 @@ pub(super) async fn record<R: StateRead>(
     let record = AccessRecord {
         id: env.hash,
         permission: a.permission,
-        recorder: env.signer.key.clone(),
+        recorder: key_bytes(&env.signer.key),
         recorder_org: env.signer.org().clone(),
         owner_org: permission.as_ref().map(|p| p.owner_org.clone()),
         consumer_org: permission.as_ref().map(|p| p.consumer_org.clone()),

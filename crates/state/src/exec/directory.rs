@@ -4,6 +4,7 @@ use super::{Executor, RuleResult, StateRead, TxEnv};
 use crate::error::{TxError, invalid};
 use dirchain_types::{
     domain::ShareClass,
+    ids::key_bytes,
     keys,
     records::{Duty, Item, ItemVersion, Revocation},
     tx::{DeclareDuty, PublishCatalogItem, RetireCatalogItem},
@@ -102,7 +103,7 @@ pub(super) async fn publish<R: StateRead>(
         id: p.id.clone(),
         version: p.version,
         org: env.signer.org().clone(),
-        publisher: env.signer.key.clone(),
+        publisher: key_bytes(&env.signer.key),
         published_at: ex.now(),
         title: p.title.clone(),
         description: p.description.clone(),
@@ -147,7 +148,7 @@ pub(super) async fn retire<R: StateRead>(
     }
     item.retired = Some(Revocation {
         at: ex.now(),
-        by: env.signer.key.clone(),
+        by: key_bytes(&env.signer.key),
         reason: r.reason.clone(),
     });
     ex.store_in_channel(key, &item).await?;

@@ -5,6 +5,7 @@ use crate::error::{TxError, invalid};
 use dirchain_types::{
     bounded::List,
     ids::SYSTEM_CHANNEL,
+    ids::key_bytes,
     keys,
     records::{Channel, Consortium, Member, Org, Proposal, ProposalStatus},
     tx::{Action, Param, Propose, Title, Vote},
@@ -23,7 +24,7 @@ pub(super) async fn propose<R: StateRead>(
     let mut proposal = Proposal {
         id: env.hash,
         action: p.action.clone(),
-        proposer: env.signer.key.clone(),
+        proposer: key_bytes(&env.signer.key),
         proposer_org: env.signer.org().clone(),
         created_at: now,
         expires_at: now.saturating_add(consortium.params.proposal_ttl_ms),
@@ -139,7 +140,7 @@ async fn check_action<R: StateRead>(
             }
         }
         Action::AddValidator { key } => {
-            if consortium.validators.contains(key) {
+            if consortium.validators.contains(&key_bytes(key)) {
                 return Err(refuse("the key is already a validator"));
             }
             if consortium.validators.len() >= dirchain_types::limits::MAX_VALIDATORS {
@@ -147,7 +148,7 @@ async fn check_action<R: StateRead>(
             }
         }
         Action::RemoveValidator { key } => {
-            if !consortium.validators.contains(key) {
+            if !consortium.validators.contains(&key_bytes(key)) {
                 return Err(refuse("the key is not a validator"));
             }
             if consortium.validators.len() == 1 {
@@ -230,13 +231,13 @@ async fn apply_action<R: StateRead>(
         }
         Action::AddValidator { key } => {
             let mut validators = consortium.validators.into_vec();
-            validators.push(key.clone());
+            validators.push(key_bytes(key));
             validators.sort();
             consortium.validators = List::new(validators).map_err(|e| refuse(e.to_string()))?;
         }
         Action::RemoveValidator { key } => {
             let mut validators = consortium.validators.into_vec();
-            validators.retain(|v| v != key);
+            validators.retain(|v| *v != key_bytes(key));
             consortium.validators = List::new(validators).map_err(|e| refuse(e.to_string()))?;
         }
         Action::SetThreshold { threshold } => consortium.threshold = *threshold,

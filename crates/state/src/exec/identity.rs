@@ -3,6 +3,7 @@
 use super::{Executor, RuleResult, StateRead, TxEnv};
 use crate::error::{TxError, invalid};
 use dirchain_types::{
+    ids::key_bytes,
     keys,
     records::{Member, Revocation},
     tx::{Enroll, RevokeMember, RotateKey, Title},
@@ -36,7 +37,7 @@ pub(super) async fn enroll<R: StateRead>(
     ex.store(
         key,
         &Member {
-            key: e.member_key.clone(),
+            key: key_bytes(&e.member_key),
             org: e.org.clone(),
             role: e.role,
             expires_at: e.expires_at,
@@ -74,7 +75,7 @@ pub(super) async fn revoke<R: StateRead>(
     }
     member.revoked = Some(Revocation {
         at: ex.now(),
-        by: env.signer.key.clone(),
+        by: key_bytes(&env.signer.key),
         reason: r.reason.clone(),
     });
     ex.store(key, &member);
@@ -97,14 +98,14 @@ pub(super) async fn rotate<R: StateRead>(
     let now = ex.now();
     let mut old = env.signer.member.clone();
     let successor = Member {
-        key: r.new_key.clone(),
+        key: key_bytes(&r.new_key),
         enrolled_at: now,
         revoked: None,
         ..old.clone()
     };
     old.revoked = Some(Revocation {
         at: now,
-        by: env.signer.key.clone(),
+        by: key_bytes(&env.signer.key),
         reason: Title::new(format!("rotated to {}", r.new_key))
             .map_err(|e| invalid(e.to_string()))?,
     });

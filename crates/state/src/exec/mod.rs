@@ -24,7 +24,7 @@ use dirchain_types::{
     ids::{ChannelId, Digest, OrgId, PublicKey, SYSTEM_CHANNEL},
     keys::{self, StateKey},
     records::{Account, Channel, ChannelUsage, Consortium, Member, Org, Refusal},
-    tx::{Payload, SignedTx, TxKind, verify_signatures},
+    tx::{Payload, SignedTx, TxKind, check_signatures},
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -69,26 +69,29 @@ impl VerifiedTx {
     }
 }
 
-/// Checks the signatures of `txs` in one batch; a bad one is reported as
-/// [TxError::BadSignature] in its position.
+/// Checks the signatures of `txs` in one batch over `strategy`; a bad one
+/// is reported as [TxError::BadSignature] in its position.
+pub fn verify_txs_with(
+    txs: Vec<SignedTx>,
+    rng: &mut impl rand_core::CryptoRng,
+    strategy: &impl commonware_parallel::Strategy,
+) -> Vec<Result<VerifiedTx, TxError>> {
+    let verdicts = check_signatures(&txs, rng, strategy);
+    txs.into_iter()
+        .zip(verdicts)
+        .map(|(tx, hash)| match hash {
+            Some(hash) => Ok(VerifiedTx { tx, hash }),
+            None => Err(TxError::BadSignature),
+        })
+        .collect()
+}
+
+/// [verify_txs_with] on the calling thread.
 pub fn verify_txs(
     txs: Vec<SignedTx>,
     rng: &mut impl rand_core::CryptoRng,
 ) -> Vec<Result<VerifiedTx, TxError>> {
-    let verdicts = verify_signatures(&txs, rng);
-    txs.into_iter()
-        .zip(verdicts)
-        .map(|(tx, ok)| {
-            if ok {
-                Ok(VerifiedTx {
-                    hash: tx.hash(),
-                    tx,
-                })
-            } else {
-                Err(TxError::BadSignature)
-            }
-        })
-        .collect()
+    verify_txs_with(txs, rng, &commonware_parallel::Sequential)
 }
 
 /// What a transaction did.
@@ -168,8 +171,9 @@ pub struct Executor<'a, R> {
     /// Base reads, so a block reads each record from storage at most once.
     /// Never iterated, so its order cannot leak into execution.
     cache: HashMap<StateKey, Option<Vec<u8>>>,
-    /// Channel bytes added by the transaction being applied.
-    staged_bytes: i64,
+    /// Channel bytes added by the transaction being applied, counted only
+    /// when its channel has a storage quota (counting costs a read).
+    staged_bytes: Option<i64>,
     next_index: u32,
 }
 
@@ -182,7 +186,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
             committed: WriteSet::new(),
             staged: WriteSet::new(),
             cache: HashMap::new(),
-            staged_bytes: 0,
+            staged_bytes: None,
             next_index: 0,
         }
     }
@@ -200,7 +204,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
     /// error nothing of it remains.
     pub async fn apply(&mut self, vtx: &VerifiedTx) -> Result<Receipt, TxError> {
         self.staged.clear();
-        self.staged_bytes = 0;
+        self.staged_bytes = None;
         match self.apply_staged(vtx).await {
             Ok(outcome) => {
                 let staged = std::mem::take(&mut self.staged);
@@ -272,6 +276,9 @@ impl<'a, R: StateRead> Executor<'a, R> {
         }
 
         let channel = self.check_channel(kind, &tx.channel, &member.org).await?;
+        if channel.is_some() {
+            self.staged_bytes = Some(0);
+        }
 
         self.store(
             account_key,
@@ -290,11 +297,11 @@ impl<'a, R: StateRead> Executor<'a, R> {
         };
         let outcome = self.dispatch(&env, &tx.payload).await?;
 
-        if let Some(mut channel) = channel
-            && self.staged_bytes != 0
+        if let (Some(mut channel), Some(added)) = (channel, self.staged_bytes)
+            && added != 0
         {
-            let used = (channel.bytes_used as i64 + self.staged_bytes).max(0) as u64;
-            if channel.max_bytes != 0 && self.staged_bytes > 0 && used > channel.max_bytes {
+            let used = (channel.bytes_used as i64 + added).max(0) as u64;
+            if added > 0 && used > channel.max_bytes {
                 return Err(TxError::QuotaExceeded {
                     channel: channel.id.to_string(),
                     what: "bytes stored",
@@ -436,15 +443,17 @@ impl<'a, R: StateRead> Executor<'a, R> {
     }
 
     /// Stages a channel record, counting its growth against the channel's
-    /// storage quota.
+    /// storage quota if it has one.
     pub(crate) async fn store_in_channel(
         &mut self,
         key: StateKey,
         value: &impl Encode,
     ) -> Result<(), TxError> {
-        let old = self.raw(&key).await?.map_or(0, |v| v.len()) as i64;
         let bytes = value.encode().to_vec();
-        self.staged_bytes += bytes.len() as i64 - old;
+        if let Some(added) = self.staged_bytes {
+            let old = self.raw(&key).await?.map_or(0, |v| v.len()) as i64;
+            self.staged_bytes = Some(added + bytes.len() as i64 - old);
+        }
         self.staged.insert(key, Some(bytes));
         Ok(())
     }

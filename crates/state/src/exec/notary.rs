@@ -3,7 +3,7 @@
 
 use super::{Executor, RuleResult, StateRead, TxEnv};
 use crate::error::TxError;
-use dirchain_types::{keys, records::NotaryRecord, tx::Notarize};
+use dirchain_types::{ids::key_bytes, keys, records::NotaryRecord, tx::Notarize};
 
 pub(super) async fn notarize<R: StateRead>(
     ex: &mut Executor<'_, R>,
@@ -23,7 +23,7 @@ pub(super) async fn notarize<R: StateRead>(
         kind: n.kind.clone(),
         meta: n.meta.clone(),
         org: env.signer.org().clone(),
-        signer: env.signer.key.clone(),
+        signer: key_bytes(&env.signer.key),
         tx: env.hash,
         height: ex.height(),
         at: ex.now(),

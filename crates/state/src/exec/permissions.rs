@@ -4,6 +4,7 @@ use super::{Executor, RuleResult, StateRead, TxEnv};
 use crate::error::{TxError, invalid};
 use dirchain_types::{
     domain::{Role, ShareClass},
+    ids::key_bytes,
     keys,
     records::{Duty, Item, Permission, Request, RequestStatus, Revocation},
     tx::{DecideAccess, RequestAccess, RevokePermission, Title},
@@ -82,7 +83,7 @@ pub(super) async fn request<R: StateRead>(
         item_version: current.version,
         owner_org: current.org.clone(),
         consumer_org: env.signer.org().clone(),
-        requester: env.signer.key.clone(),
+        requester: key_bytes(&env.signer.key),
         fields: r.fields.clone(),
         purpose: r.purpose.clone(),
         requester_duty: r.requester_duty.clone(),
@@ -167,7 +168,7 @@ pub(super) async fn decide<R: StateRead>(
         }
         request.status = RequestStatus::Denied;
     }
-    request.decided_by = Some(env.signer.key.clone());
+    request.decided_by = Some(key_bytes(&env.signer.key));
     request.reason = d.reason.clone();
     ex.store_in_channel(key, &request).await?;
     Ok(())
@@ -201,7 +202,7 @@ pub(super) async fn revoke<R: StateRead>(
     }
     permission.revoked = Some(Revocation {
         at: ex.now(),
-        by: env.signer.key.clone(),
+        by: key_bytes(&env.signer.key),
         reason: r.reason.clone(),
     });
     ex.store_in_channel(key, &permission).await?;

@@ -297,7 +297,11 @@ fn validators_and_threshold_change_only_within_bounds() {
     );
     w.ok("tax.admin", vote(pid, true));
     let consortium: Consortium = w.get(&keys::consortium_key()).unwrap();
-    assert!(consortium.validators.contains(&v1));
+    assert!(
+        consortium
+            .validators
+            .contains(&dirchain_types::ids::key_bytes(&v1))
+    );
     assert_eq!(consortium.validators.len(), 2);
     assert!(matches!(
         w.err(

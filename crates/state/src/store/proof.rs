@@ -29,6 +29,7 @@ pub(super) type Exclusion =
 ///
 /// It does not name its key: the verifier supplies the key it asked about, so a proof for one
 /// key cannot be passed off as a proof for another.
+// The field is visible to the store module so its tests can inspect and forge proofs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateProof(pub(super) Kind);
 

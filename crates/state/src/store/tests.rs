@@ -476,6 +476,24 @@ fn prune_keeps_roots_values_and_proofs() {
     });
 }
 
+/// The chain runs the store inside spawned tasks, which must be `Send`.
+#[test]
+fn store_and_its_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    run(|ctx| async move {
+        let open = TestStore::open(ctx.child("store"), "state");
+        assert_send(&open);
+        let mut store = open.await.unwrap();
+        assert_send(&store);
+        let (k, writes) = (key(0), WriteSet::new());
+        assert_send(&store.get(&k));
+        assert_send(&store.prove(&k));
+        assert_send(&store.speculative_root(&writes));
+        assert_send(&store.commit(WriteSet::new()));
+        assert_send(&store.prune());
+    });
+}
+
 /// Throughput on real storage: `cargo test --release -p dirchain-state store::tests::throughput
 /// -- --ignored --nocapture`.
 #[test]
@@ -537,7 +555,6 @@ fn throughput() {
             start.elapsed().as_secs_f64() * 1000.0
         );
 
-        println!("after commits {}", rss());
         let root = store.root();
         // Every fourth key queried is absent.
         let keys: Vec<StateKey> = (0..PROOFS)
@@ -563,92 +580,6 @@ fn throughput() {
             "verify: {:.0} proofs/s",
             PROOFS as f64 / start.elapsed().as_secs_f64()
         );
-    });
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
-#[test]
-#[ignore]
-fn zz_profile() {
-    use commonware_storage::qmdb::floor::Proportional;
-    use std::time::Instant;
-    let dir = std::env::temp_dir().join(format!("dirchain-store-prof-{}", std::process::id()));
-    let cfg = commonware_runtime::tokio::Config::new().with_storage_directory(&dir);
-    commonware_runtime::tokio::Runner::new(cfg).start(|ctx| async move {
-        let mut store = Store::open(ctx.child("store"), "bench").await.unwrap();
-        for block in 0..20u64 {
-            let writes: WriteSet = (0..10_000u64)
-                .map(|i| {
-                    let n = if block > 0 && i % 2 == 0 {
-                        (block - 1) * 10_000 + i
-                    } else {
-                        block * 10_000 + i
-                    };
-                    (key(n), Some(vec![(n % 251) as u8; 200]))
-                })
-                .collect();
-            let t0 = Instant::now();
-            let db = store.db.take().unwrap();
-            let mut batch = db.new_batch();
-            for (k, v) in writes {
-                batch = batch.write(k, v);
-            }
-            let m = batch.merkleize(&db, None, &mut Proportional).await.unwrap();
-            let t1 = Instant::now();
-            let db = db.apply_batch(m).await.unwrap();
-            let t2 = Instant::now();
-            let db = db.commit().await.unwrap();
-            let t3 = Instant::now();
-            store.root = db.root();
-            store.db = Some(db);
-            if block % 5 == 4 {
-                println!(
-                    "block {block}: merkleize {:?} apply {:?} commit {:?} size {:?}",
-                    t1 - t0,
-                    t2 - t1,
-                    t3 - t2,
-                    store.db().unwrap().bounds()
-                );
-            }
-        }
-        let db = store.db().unwrap();
-        let present: Vec<StateKey> = (0..10_000u64).map(|i| key(i * 17 % 200_000)).collect();
-        let absent: Vec<StateKey> = (0..10_000u64).map(|i| key(1_000_000 + i)).collect();
-        let t = Instant::now();
-        for k in &present {
-            db.get(k).await.unwrap().unwrap();
-        }
-        println!("get present: {:?}/10k", t.elapsed());
-        let t = Instant::now();
-        for k in &absent {
-            assert!(db.get(k).await.unwrap().is_none());
-        }
-        println!("get absent: {:?}/10k", t.elapsed());
-        let t = Instant::now();
-        for k in &present {
-            db.get_span(k).await.unwrap().unwrap();
-        }
-        println!("get_span present: {:?}/10k", t.elapsed());
-        let t = Instant::now();
-        for k in &present {
-            db.key_value_proof(*k).await.unwrap();
-        }
-        println!("kv proof: {:?}/10k", t.elapsed());
-        let t = Instant::now();
-        for k in &absent {
-            db.exclusion_proof(k).await.unwrap();
-        }
-        println!("excl proof: {:?}/10k", t.elapsed());
-        let t = Instant::now();
-        for k in &present {
-            store.prove(k).await.unwrap();
-        }
-        println!("prove present: {:?}/10k", t.elapsed());
-        let t = Instant::now();
-        for k in &absent {
-            store.prove(k).await.unwrap();
-        }
-        println!("prove absent: {:?}/10k", t.elapsed());
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }
