@@ -15,7 +15,7 @@ use crate::{
     error::TxError,
     store::{Store, StoreError, WriteSet},
 };
-use commonware_codec::{Decode, Encode, Read};
+use commonware_codec::{Copying, Decode, Encode, Read};
 use commonware_runtime::{Clock, Metrics, Storage};
 use dirchain_types::{
     block::BlockContext,
@@ -26,7 +26,10 @@ use dirchain_types::{
     records::{Account, Channel, ChannelUsage, Consortium, Member, Org, Refusal},
     tx::{Payload, SignedTx, TxKind, check_signatures},
 };
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    hash::{BuildHasherDefault, Hasher},
+};
 
 /// Read access to a committed state.
 pub trait StateRead {
@@ -170,7 +173,7 @@ pub struct Executor<'a, R> {
     staged: WriteSet,
     /// Base reads, so a block reads each record from storage at most once.
     /// Never iterated, so its order cannot leak into execution.
-    cache: HashMap<StateKey, Option<Vec<u8>>>,
+    cache: HashMap<StateKey, Option<Vec<u8>>, BuildHasherDefault<DigestHasher>>,
     /// Channel bytes added by the transaction being applied, counted only
     /// when its channel has a storage quota (counting costs a read).
     staged_bytes: Option<i64>,
@@ -185,7 +188,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
             ctx,
             committed: WriteSet::new(),
             staged: WriteSet::new(),
-            cache: HashMap::new(),
+            cache: HashMap::default(),
             staged_bytes: None,
             next_index: 0,
         }
@@ -396,19 +399,22 @@ impl<'a, R: StateRead> Executor<'a, R> {
         })
     }
 
-    async fn raw(&mut self, key: &StateKey) -> Result<Option<Vec<u8>>, TxError> {
-        if let Some(v) = self.staged.get(key) {
-            return Ok(v.clone());
+    /// The current bytes of `key`, read from storage at most once per block.
+    async fn lookup(&mut self, key: &StateKey) -> Result<Option<&[u8]>, TxError> {
+        if !self.staged.contains_key(key)
+            && !self.committed.contains_key(key)
+            && !self.cache.contains_key(key)
+        {
+            let value = self.base.read(key).await?;
+            self.cache.insert(*key, value);
         }
-        if let Some(v) = self.committed.get(key) {
-            return Ok(v.clone());
-        }
-        if let Some(v) = self.cache.get(key) {
-            return Ok(v.clone());
-        }
-        let v = self.base.read(key).await?;
-        self.cache.insert(*key, v.clone());
-        Ok(v)
+        let value = self
+            .staged
+            .get(key)
+            .or_else(|| self.committed.get(key))
+            .or_else(|| self.cache.get(key))
+            .expect("filled above");
+        Ok(value.as_deref())
     }
 
     /// Reads and decodes a record.
@@ -416,9 +422,9 @@ impl<'a, R: StateRead> Executor<'a, R> {
         &mut self,
         key: &StateKey,
     ) -> Result<Option<T>, TxError> {
-        match self.raw(key).await? {
+        match self.lookup(key).await? {
             None => Ok(None),
-            Some(bytes) => T::decode_cfg(bytes, &())
+            Some(bytes) => T::decode_cfg(Copying(bytes), &())
                 .map(Some)
                 .map_err(|e| TxError::CorruptState(e.to_string())),
         }
@@ -439,7 +445,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
 
     /// Stages a consortium-wide record.
     pub(crate) fn store(&mut self, key: StateKey, value: &impl Encode) {
-        self.staged.insert(key, Some(value.encode().to_vec()));
+        self.staged.insert(key, Some(encode_vec(value)));
     }
 
     /// Stages a channel record, counting its growth against the channel's
@@ -449,9 +455,9 @@ impl<'a, R: StateRead> Executor<'a, R> {
         key: StateKey,
         value: &impl Encode,
     ) -> Result<(), TxError> {
-        let bytes = value.encode().to_vec();
+        let bytes = encode_vec(value);
         if let Some(added) = self.staged_bytes {
-            let old = self.raw(&key).await?.map_or(0, |v| v.len()) as i64;
+            let old = self.lookup(&key).await?.map_or(0, <[u8]>::len) as i64;
             self.staged_bytes = Some(added + bytes.len() as i64 - old);
         }
         self.staged.insert(key, Some(bytes));
@@ -470,6 +476,32 @@ impl<'a, R: StateRead> Executor<'a, R> {
 
     pub(crate) fn height(&self) -> u64 {
         self.ctx.height
+    }
+}
+
+/// Encodes straight into the vector the state stores.
+fn encode_vec(value: &impl Encode) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(value.encode_size());
+    value.write(&mut bytes);
+    bytes
+}
+
+/// State keys are SHA-256 outputs, already uniform: their first eight bytes
+/// are a good hash, with none of SipHash's cost.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8).take(1) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
     }
 }
 
