@@ -71,6 +71,9 @@ pub fn genesis() -> Genesis {
     }
 }
 
+/// Per transaction: its hash and outcome, or why it was refused.
+pub type TxResults = Vec<Result<(Digest, Outcome), TxError>>;
+
 pub struct World {
     pub state: BTreeMap<StateKey, Vec<u8>>,
     pub height: u64,
@@ -198,7 +201,7 @@ impl World {
 
     /// Applies `txs` as the next block (1 s after the previous one). Only the
     /// transactions that succeed leave writes.
-    pub fn block(&mut self, txs: Vec<SignedTx>) -> Vec<Result<(Digest, Outcome), TxError>> {
+    pub fn block(&mut self, txs: Vec<SignedTx>) -> TxResults {
         self.block_included(txs).0
     }
 
@@ -207,7 +210,7 @@ impl World {
     pub fn block_included(
         &mut self,
         txs: Vec<SignedTx>,
-    ) -> (Vec<Result<(Digest, Outcome), TxError>>, Vec<VerifiedTx>) {
+    ) -> (TxResults, Vec<VerifiedTx>) {
         self.height += 1;
         self.now += 1_000;
         let ctx = BlockContext {

@@ -121,7 +121,7 @@ pub fn payloads() -> Vec<Payload> {
         .into(),
         AppraiseAsset {
             asset: id("asset/births"),
-            value: 10_000_00,
+            value: 1_000_000,
             currency: id("EUR"),
             method: text("cost"),
         }

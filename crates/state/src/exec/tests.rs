@@ -997,7 +997,7 @@ fn assets_are_registered_appraised_transferred_and_licensed_by_their_owner() {
         "tax.auditor",
         AppraiseAsset {
             asset: id("asset/births-dataset"),
-            value: 1_250_000_00,
+            value: 125_000_000,
             currency: id("EUR"),
             method: text("cost approach"),
         },
@@ -1008,7 +1008,7 @@ fn assets_are_registered_appraised_transferred_and_licensed_by_their_owner() {
     let appraisal = asset.appraisal.clone().unwrap();
     assert_eq!(
         (appraisal.value, appraisal.appraiser_org.as_str()),
-        (1_250_000_00, "tax")
+        (125_000_000, "tax")
     );
 
     let transfer = TransferAsset {
