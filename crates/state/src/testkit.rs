@@ -207,10 +207,7 @@ impl World {
 
     /// Like [World::block], also returning the transactions that applied, in
     /// order: the content of the block a proposer would make.
-    pub fn block_included(
-        &mut self,
-        txs: Vec<SignedTx>,
-    ) -> (TxResults, Vec<VerifiedTx>) {
+    pub fn block_included(&mut self, txs: Vec<SignedTx>) -> (TxResults, Vec<VerifiedTx>) {
         self.height += 1;
         self.now += 1_000;
         let ctx = BlockContext {

@@ -8,7 +8,8 @@ use commonware_codec::Encode;
 use commonware_cryptography::{Hasher, Sha256, sha256::Digest};
 use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
 use dirchain_fuzz::{
-    EMPTY_ROOT, RECORD_KINDS, SEED_KEYS, SEED_ROOT, check_record, hex, seed_key, seed_value,
+    EMPTY_ROOT, RECORD_KINDS, SEED_KEYS, SEED_ROOT, check_record, hex, known_value, seed_key,
+    seed_value,
 };
 use dirchain_state::{
     store::{StateProof, Store, WriteSet},
@@ -267,6 +268,21 @@ fn state_proofs() -> Vec<(Digest, StateProof)> {
         }
         (proofs, empty_root, seed_root)
     });
+    // The fuzz target verifies against the constants and its oracle; the
+    // seeds must pass it.
+    for (key, proof) in &proofs {
+        let proven = [SEED_ROOT, EMPTY_ROOT]
+            .into_iter()
+            .filter_map(|root| {
+                let verdict = proof.verify(&Digest(root), key).ok()?;
+                assert_eq!(Some(verdict.clone()), known_value(&root, key), "oracle disagrees");
+                Some(verdict)
+            })
+            .count();
+        if proven == 0 {
+            eprintln!("WARNING: seed proof for key {} verifies against no known root", hex(&key.0));
+        }
+    }
     for (name, constant, actual) in [
         ("EMPTY_ROOT", EMPTY_ROOT, empty_root),
         ("SEED_ROOT", SEED_ROOT, seed_root),
