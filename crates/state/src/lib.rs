@@ -21,6 +21,7 @@ pub mod testkit;
 pub use dirchain_types as types;
 pub use error::TxError;
 pub use exec::{
-    Executor, Outcome, Receipt, StateRead, VerifiedTx, execute_block, verify_txs, verify_txs_with,
+    Executor, Outcome, Receipt, StateRead, VerifiedTx, decode_tx, execute_block, verify_txs,
+    verify_txs_with,
 };
 pub use ledger::{Ledger, LedgerError};

@@ -239,10 +239,20 @@ impl ItemVersion {
 /// The current state of a catalog item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Item {
-    pub current: ItemVersion,
+    /// First on the wire, so [Item::read_retired] needs only this prefix.
     pub retired: Option<Revocation>,
+    pub current: ItemVersion,
 }
-wire_struct!(Item { current, retired });
+wire_struct!(Item { retired, current });
+
+impl Item {
+    /// Whether an encoded item is retired, without decoding the rest of it:
+    /// every access checks this.
+    pub fn read_retired(encoded: &[u8]) -> Result<bool, Error> {
+        let mut buf = commonware_codec::Copying(encoded);
+        Ok(Option::<Revocation>::read(&mut buf)?.is_some())
+    }
+}
 
 wire_enum! {
     pub enum RequestStatus {

@@ -1,7 +1,7 @@
 //! The exchange audit: every access attempt is recorded, granted or refused.
 
 use super::{Executor, RuleOutcome, RuleResult, StateRead, TxEnv};
-use crate::error::invalid;
+use crate::error::{TxError, invalid};
 use dirchain_types::{
     domain::Role,
     ids::key_bytes,
@@ -71,8 +71,13 @@ async fn judge<R: StateRead>(
     if ex.now() >= p.expires_at {
         return Ok(Some(Refusal::Expired));
     }
-    let item: Option<Item> = ex.load(&keys::item_key(&env.channel, &p.item)).await?;
-    if item.is_none_or(|i| i.retired.is_some()) {
+    let retired = match ex.lookup(&keys::item_key(&env.channel, &p.item)).await? {
+        Some(bytes) => {
+            Item::read_retired(bytes).map_err(|e| TxError::CorruptState(e.to_string()))?
+        }
+        None => true,
+    };
+    if retired {
         return Ok(Some(Refusal::ItemRetired));
     }
     if !a.fields.iter().all(|f| p.fields.contains(f)) {

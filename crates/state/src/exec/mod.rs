@@ -97,6 +97,12 @@ pub fn verify_txs(
     verify_txs_with(txs, rng, &commonware_parallel::Sequential)
 }
 
+/// Decodes a transaction received from outside (API, gossip), refusing
+/// oversized or malformed input with the same typed error execution uses.
+pub fn decode_tx(bytes: &[u8]) -> Result<SignedTx, TxError> {
+    SignedTx::decode_untrusted(bytes).map_err(|e| TxError::Malformed(e.to_string()))
+}
+
 /// What a transaction did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -167,13 +173,14 @@ pub struct Executor<'a, R> {
     base: &'a R,
     chain_id: Ident,
     ctx: BlockContext,
-    /// Writes of the transactions applied so far in this block.
-    committed: WriteSet,
+    /// Writes of the transactions applied so far in this block; sorted into
+    /// a [WriteSet] once, when the block is done.
+    committed: DigestMap<Option<Vec<u8>>>,
     /// Writes of the transaction being applied.
     staged: WriteSet,
     /// Base reads, so a block reads each record from storage at most once.
     /// Never iterated, so its order cannot leak into execution.
-    cache: HashMap<StateKey, Option<Vec<u8>>, BuildHasherDefault<DigestHasher>>,
+    cache: DigestMap<Option<Vec<u8>>>,
     /// Channel bytes added by the transaction being applied, counted only
     /// when its channel has a storage quota (counting costs a read).
     staged_bytes: Option<i64>,
@@ -186,7 +193,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
             base,
             chain_id,
             ctx,
-            committed: WriteSet::new(),
+            committed: DigestMap::default(),
             staged: WriteSet::new(),
             cache: HashMap::default(),
             staged_bytes: None,
@@ -200,7 +207,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
 
     /// The writes of every transaction applied so far.
     pub fn finish(self) -> WriteSet {
-        self.committed
+        self.committed.into_iter().collect()
     }
 
     /// Applies one transaction: on success its writes join the block, on
@@ -400,7 +407,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
     }
 
     /// The current bytes of `key`, read from storage at most once per block.
-    async fn lookup(&mut self, key: &StateKey) -> Result<Option<&[u8]>, TxError> {
+    pub(crate) async fn lookup(&mut self, key: &StateKey) -> Result<Option<&[u8]>, TxError> {
         if !self.staged.contains_key(key)
             && !self.committed.contains_key(key)
             && !self.cache.contains_key(key)
@@ -485,6 +492,10 @@ fn encode_vec(value: &impl Encode) -> Vec<u8> {
     value.write(&mut bytes);
     bytes
 }
+
+/// A map keyed by state keys that is only looked up, never iterated in an
+/// order that could reach the state.
+type DigestMap<V> = HashMap<StateKey, V, BuildHasherDefault<DigestHasher>>;
 
 /// State keys are SHA-256 outputs, already uniform: their first eight bytes
 /// are a good hash, with none of SipHash's cost.
