@@ -82,5 +82,9 @@ pub fn genesis_writes(genesis: &Genesis) -> Result<WriteSet, GenesisError> {
         params: genesis.params.clone(),
     };
     writes.insert(keys::consortium_key(), Some(consortium.encode().to_vec()));
+    writes.insert(
+        keys::genesis_key(),
+        Some(genesis.digest().encode().to_vec()),
+    );
     Ok(writes)
 }

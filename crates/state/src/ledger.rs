@@ -6,9 +6,14 @@ use crate::{
     genesis::{GenesisError, genesis_writes},
     store::{StateProof, StateRoot, Store, StoreError, WriteSet},
 };
+use commonware_codec::{Copying, DecodeExt};
 use commonware_runtime::{Clock, Metrics, Spawner, Storage};
 use dirchain_types::{
-    block::BlockContext, bounded::Ident, genesis::Genesis, ids::Digest, keys::StateKey,
+    block::BlockContext,
+    bounded::Ident,
+    genesis::Genesis,
+    ids::Digest,
+    keys::{self, StateKey},
     records::Consortium,
 };
 
@@ -23,6 +28,10 @@ pub enum LedgerError {
     },
     #[error("genesis is invalid: {0}")]
     Genesis(#[from] GenesisError),
+    #[error("the stored state was founded from genesis {stored}, not from the given one ({given})")]
+    GenesisMismatch { stored: Digest, given: Digest },
+    #[error("the node cannot execute: {0}")]
+    Internal(TxError),
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
@@ -58,12 +67,20 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         genesis: &Genesis,
     ) -> Result<Self, LedgerError> {
         let mut store = Store::open(context, partition_prefix).await?;
-        if store
-            .get(&dirchain_types::keys::consortium_key())
-            .await?
-            .is_none()
-        {
-            store.commit(genesis_writes(genesis)?).await?;
+        match store.get(&keys::genesis_key()).await? {
+            None => {
+                store.commit(genesis_writes(genesis)?).await?;
+            }
+            Some(stored) => {
+                let stored = Digest::decode(Copying(stored.as_slice()))
+                    .map_err(|e| LedgerError::Internal(TxError::CorruptState(e.to_string())))?;
+                if stored != genesis.digest() {
+                    return Err(LedgerError::GenesisMismatch {
+                        stored,
+                        given: genesis.digest(),
+                    });
+                }
+            }
         }
         Ok(Self {
             store,
@@ -83,16 +100,15 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         &self.store
     }
 
+    /// The consortium as the state holds it now: validators, threshold, parameters.
     pub async fn consortium(&self) -> Result<Consortium, LedgerError> {
+        let corrupt = |why: String| LedgerError::Internal(TxError::CorruptState(why));
         let bytes = self
             .store
-            .get(&dirchain_types::keys::consortium_key())
+            .get(&keys::consortium_key())
             .await?
-            .expect("opened ledgers have a genesis");
-        Ok(
-            commonware_codec::DecodeExt::decode(commonware_codec::Copying(bytes.as_slice()))
-                .expect("the consortium record is written by this crate"),
-        )
+            .ok_or_else(|| corrupt("no consortium record".into()))?;
+        Consortium::decode(Copying(bytes.as_slice())).map_err(|e| corrupt(e.to_string()))
     }
 
     /// Picks from `candidates`, in order, the transactions that apply on top
@@ -112,7 +128,7 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
                     receipts.push(receipt);
                     txs.push(tx);
                 }
-                Err(TxError::Storage(e)) => return Err(e.into()),
+                Err(e) if e.is_internal() => return Err(LedgerError::Internal(e)),
                 Err(e) => excluded.push((tx.hash(), e)),
             }
         }

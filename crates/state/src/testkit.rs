@@ -214,7 +214,7 @@ impl World {
             height: self.height,
             timestamp_ms: self.now,
         };
-        let verified = verify_txs(txs, &mut rand_core::UnwrapErr(getrandom_rng()));
+        let verified = verify_txs(txs, &mut rand_core::UnwrapErr(batch_rng()));
         let mut executor = Executor::new(&self.state, id(CHAIN_ID), ctx);
         let mut results = Vec::new();
         let mut included = Vec::new();
@@ -303,9 +303,10 @@ impl World {
     }
 }
 
-/// An OS-seeded RNG for batch verification (its randomness protects the
-/// verifier; it never influences state).
-fn getrandom_rng() -> rand_chacha::ChaCha20Rng {
+/// A fixed-seed RNG for batch verification, so test runs repeat exactly. A
+/// node must seed from the OS: predictable batch coefficients let a forger
+/// craft a batch that passes with bad signatures.
+fn batch_rng() -> rand_chacha::ChaCha20Rng {
     use rand_core::SeedableRng;
     rand_chacha::ChaCha20Rng::from_seed(dirchain_types::ids::sha256(&[b"testkit-batch"]).0)
 }

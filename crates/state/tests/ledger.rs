@@ -282,6 +282,18 @@ fn two_ledgers_fed_the_same_blocks_agree_and_reopen_where_they_stopped() {
                 .await
                 .unwrap();
             assert_eq!(reopened.root(), root);
+            let consortium = reopened.consortium().await.unwrap();
+            assert_eq!((consortium.threshold, consortium.org_count), (2, 3));
+            drop(reopened);
+            // Another network's genesis cannot adopt this state.
+            let mut other = genesis();
+            other.chain_id = id("another-chain");
+            let result = TestLedger::open(ctx.child("c"), "same", &other).await;
+            assert!(
+                matches!(result, Err(LedgerError::GenesisMismatch { .. })),
+                "{:?}",
+                result.err()
+            );
             root
         });
         roots.push(root);

@@ -39,3 +39,11 @@ wire_struct!(Genesis {
     threshold,
     params
 });
+
+impl Genesis {
+    /// The identity of a network: two nodes share a chain only if their
+    /// genesis documents hash alike.
+    pub fn digest(&self) -> crate::ids::Digest {
+        crate::ids::sha256(&[&commonware_codec::Encode::encode(self)])
+    }
+}

@@ -31,6 +31,7 @@ wire_enum! {
         Notary = 13 => "notary",
         Asset = 14 => "asset",
         AssetEvent = 15 => "asset-event",
+        Genesis = 16 => "genesis",
     }
 }
 
@@ -54,6 +55,10 @@ fn system(space: Space, id: &[u8]) -> StateKey {
     state_key(space, &crate::ids::system_channel(), id)
 }
 
+/// Holds the hash of the genesis the state was founded from.
+pub fn genesis_key() -> StateKey {
+    system(Space::Genesis, b"")
+}
 pub fn consortium_key() -> StateKey {
     system(Space::Consortium, b"")
 }
