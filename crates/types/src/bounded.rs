@@ -281,8 +281,12 @@ impl<T: Read<Cfg = ()>, const MAX: usize> Read for List<T, MAX> {
     type Cfg = ();
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
         let len = read_len(buf, MAX)?;
-        // Grow as entries actually decode: a length prefix alone never reserves memory.
-        let mut items = Vec::with_capacity(len.min(buf.remaining()));
+        // Every entry takes at least one input byte, so reserving no more
+        // memory than the input's remaining bytes lets a length prefix never
+        // make us allocate more than we were sent; beyond that the vector
+        // grows only as entries actually decode.
+        let reserve = len.min(buf.remaining() / std::mem::size_of::<T>().max(1));
+        let mut items = Vec::with_capacity(reserve);
         for _ in 0..len {
             items.push(T::read_cfg(buf, &())?);
         }

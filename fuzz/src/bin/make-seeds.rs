@@ -136,9 +136,21 @@ fn world() -> World {
         max_bytes: 1 << 20,
     };
     if let Some(pid) = submit(&mut w, "health.admin", Propose { action }.into()) {
-        submit(&mut w, "police.admin", Vote { proposal: pid, approve: true }.into());
+        submit(
+            &mut w,
+            "police.admin",
+            Vote {
+                proposal: pid,
+                approve: true,
+            }
+            .into(),
+        );
     }
-    let tx = w.tx_in("health.publisher", "research", testkit::duty("health/research"));
+    let tx = w.tx_in(
+        "health.publisher",
+        "research",
+        testkit::duty("health/research"),
+    );
     let _ = w.submit_tx(tx);
     // An open proposal.
     let action = Action::SetParam {
@@ -148,7 +160,11 @@ fn world() -> World {
     submit(&mut w, "tax.admin", Propose { action }.into());
 
     // Requests, permissions and accesses (granted, refused, revoked).
-    let request = testkit::request("health/births", &["district", "count"], "police/investigation");
+    let request = testkit::request(
+        "health/births",
+        &["district", "count"],
+        "police/investigation",
+    );
     for approve in [true, false] {
         let Some(req) = submit(&mut w, "police.consumer", request.clone().into()) else {
             continue;
@@ -243,31 +259,30 @@ fn world() -> World {
 /// store), each with the key it is about. Checks the roots the fuzz target
 /// verifies against.
 fn state_proofs() -> Vec<(Digest, StateProof)> {
-    let (proofs, empty_root, seed_root) = deterministic::Runner::default().start(|ctx| async move {
-        let mut proofs = Vec::new();
-        let mut store = Store::open(ctx.child("store"), "seeds").await.expect("open store");
-        let empty_root = store.root();
-        let absent = [
-            seed_key(1_000),
-            Digest([0x00; 32]),
-            Digest([0xff; 32]),
-        ];
-        for key in absent {
-            proofs.push((key, store.prove(&key).await.expect("prove")));
-        }
-        let writes: WriteSet = (0..SEED_KEYS)
-            .map(|i| (seed_key(i), Some(seed_value(i))))
-            .collect();
-        let seed_root = store.commit(writes).await.expect("commit");
-        for i in [0, 7, SEED_KEYS - 1] {
-            let key = seed_key(i);
-            proofs.push((key, store.prove(&key).await.expect("prove")));
-        }
-        for key in absent {
-            proofs.push((key, store.prove(&key).await.expect("prove")));
-        }
-        (proofs, empty_root, seed_root)
-    });
+    let (proofs, empty_root, seed_root) =
+        deterministic::Runner::default().start(|ctx| async move {
+            let mut proofs = Vec::new();
+            let mut store = Store::open(ctx.child("store"), "seeds")
+                .await
+                .expect("open store");
+            let empty_root = store.root();
+            let absent = [seed_key(1_000), Digest([0x00; 32]), Digest([0xff; 32])];
+            for key in absent {
+                proofs.push((key, store.prove(&key).await.expect("prove")));
+            }
+            let writes: WriteSet = (0..SEED_KEYS)
+                .map(|i| (seed_key(i), Some(seed_value(i))))
+                .collect();
+            let seed_root = store.commit(writes).await.expect("commit");
+            for i in [0, 7, SEED_KEYS - 1] {
+                let key = seed_key(i);
+                proofs.push((key, store.prove(&key).await.expect("prove")));
+            }
+            for key in absent {
+                proofs.push((key, store.prove(&key).await.expect("prove")));
+            }
+            (proofs, empty_root, seed_root)
+        });
     // The fuzz target verifies against the constants and its oracle; the
     // seeds must pass it.
     for (key, proof) in &proofs {
@@ -275,12 +290,19 @@ fn state_proofs() -> Vec<(Digest, StateProof)> {
             .into_iter()
             .filter_map(|root| {
                 let verdict = proof.verify(&Digest(root), key).ok()?;
-                assert_eq!(Some(verdict.clone()), known_value(&root, key), "oracle disagrees");
+                assert_eq!(
+                    Some(verdict.clone()),
+                    known_value(&root, key),
+                    "oracle disagrees"
+                );
                 Some(verdict)
             })
             .count();
         if proven == 0 {
-            eprintln!("WARNING: seed proof for key {} verifies against no known root", hex(&key.0));
+            eprintln!(
+                "WARNING: seed proof for key {} verifies against no known root",
+                hex(&key.0)
+            );
         }
     }
     for (name, constant, actual) in [
