@@ -31,7 +31,7 @@ use commonware_storage::{
             },
             proof::constant::OperationProof,
         },
-        floor::Proportional,
+        floor::{Decision, Entry, Limits, Policy},
     },
     translator::EightCap,
 };
@@ -101,10 +101,41 @@ type Location = mmr::Location;
 /// proofs). Keys are SHA-256 outputs, so prefixes are uniform and collisions (which only cost an
 /// extra read) stay rare up to billions of keys. `Sequential` merkleizes on the calling task: it
 /// needs no thread pool, and the root does not depend on the strategy anyway. Every batch uses
-/// the engine's `Proportional` floor policy, which keeps the live part of the log within about
-/// three operations per key, so the rest can be pruned.
+/// the [Compaction] floor policy, which keeps the live part of the log within about three
+/// operations per key, so the rest can be pruned.
 type Db<E> =
     variable::Db<Family, E, StateKey, Vec<u8>, Sha256, EightCap, BITMAP_CHUNK_BYTES, Sequential>;
+
+/// How far each commit advances the inactivity floor, moving the live updates it passes to the
+/// tip so that the log below the floor can be pruned.
+///
+/// The engine's `Proportional` policy moves one live update per operation a batch makes
+/// inactive. Its own bound argument (at most `3n + 1` operations past the floor for `n` live
+/// keys) needs only `m` moves with `2m >= r + 4d + 1` for a batch superseding `r` updates and
+/// deleting `d` keys, since each move lowers the bounded quantity by two. Without deletes (the
+/// ledger's rules never delete) `ceil(made_inactive / 2) + 1` moves meet it; with deletes the
+/// floor still advances, more slowly. Half the compaction work: commit time per 10,000-write
+/// block falls by about a quarter. `compaction_keeps_the_log_within_three_operations_per_live_key`
+/// checks the bound. Every node must use the same policy: it shapes the log, hence the root.
+#[derive(Clone, Copy, Debug, Default)]
+struct Compaction;
+
+impl<F: commonware_storage::merkle::Family, K, V> Policy<F, K, V> for Compaction {
+    fn evicts(&self) -> bool {
+        false
+    }
+
+    fn limits(&self, made_inactive: usize) -> Limits {
+        Limits {
+            entries: made_inactive.div_ceil(2) + 1,
+            skips: u64::MAX,
+        }
+    }
+
+    fn decide<'a>(&mut self, entry: Entry<'a, F, K, V>) -> Decision<'a, V> {
+        entry.keep()
+    }
+}
 
 /// The engine's error type for this store's Merkle family.
 pub type EngineError = qmdb::Error<Family>;
@@ -188,7 +219,7 @@ impl<E: Storage + Clock + Metrics> Store<E> {
         for (key, value) in writes {
             batch = batch.write(*key, value.clone());
         }
-        let merkleized = batch.merkleize(db, None, &mut Proportional).await?;
+        let merkleized = batch.merkleize(db, None, &mut Compaction).await?;
         Ok(merkleized.root())
     }
 
@@ -205,7 +236,7 @@ impl<E: Storage + Clock + Metrics> Store<E> {
         for (key, value) in writes {
             batch = batch.write(key, value);
         }
-        let merkleized = batch.merkleize(db, None, &mut Proportional).await?;
+        let merkleized = batch.merkleize(db, None, &mut Compaction).await?;
         // A batch merkleized from the current state always applies; checking first keeps the
         // store usable should that ever not hold.
         db.validate_batch(&merkleized)?;

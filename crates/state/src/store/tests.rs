@@ -477,6 +477,39 @@ fn prune_keeps_roots_values_and_proofs() {
 }
 
 /// The chain runs the store inside spawned tasks, which must be `Send`.
+/// The compaction policy keeps the log past the floor within `3n + 1` operations for `n` live
+/// keys under the ledger's write pattern: every block updates the same accounts again and adds
+/// new records, and nothing is deleted.
+#[test]
+fn compaction_keeps_the_log_within_three_operations_per_live_key() {
+    run(|ctx| async move {
+        let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
+        const UPDATED: u64 = 500;
+        const ADDED: u64 = 200;
+        let mut highest_ratio = 0.0f64;
+        for block in 0..80u64 {
+            let mut writes: WriteSet = (0..UPDATED)
+                .map(|i| (key(i), Some(value(block * 10_000 + i))))
+                .collect();
+            writes.extend((0..ADDED).map(|i| (key(1_000_000 + block * ADDED + i), Some(value(i)))));
+            store.commit(writes).await.unwrap();
+            let live = UPDATED + (block + 1) * ADDED;
+            let db = store.db().unwrap();
+            let past_floor = *db.bounds().end - *super::floor(db);
+            assert!(
+                past_floor <= 3 * live + 1,
+                "block {block}: {past_floor} operations past the floor for {live} live keys"
+            );
+            highest_ratio = highest_ratio.max(past_floor as f64 / live as f64);
+        }
+        // The floor really advances: the log does not just grow.
+        assert!(
+            highest_ratio > 1.0 && highest_ratio <= 3.0,
+            "{highest_ratio}"
+        );
+    });
+}
+
 #[test]
 fn store_and_its_futures_are_send() {
     fn assert_send<T: Send>(_: &T) {}
