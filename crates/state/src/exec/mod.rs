@@ -176,8 +176,8 @@ pub struct Executor<'a, R> {
     /// Writes of the transactions applied so far in this block; sorted into
     /// a [WriteSet] once, when the block is done.
     committed: DigestMap<Option<Vec<u8>>>,
-    /// Writes of the transaction being applied.
-    staged: WriteSet,
+    /// Writes of the transaction being applied (rules only set, never delete).
+    staged: Vec<(StateKey, Vec<u8>)>,
     /// Base reads, so a block reads each record from storage at most once.
     /// Never iterated, so its order cannot leak into execution.
     cache: DigestMap<Option<Vec<u8>>>,
@@ -194,7 +194,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
             chain_id,
             ctx,
             committed: DigestMap::default(),
-            staged: WriteSet::new(),
+            staged: Vec::new(),
             cache: HashMap::default(),
             staged_bytes: None,
             next_index: 0,
@@ -217,8 +217,8 @@ impl<'a, R: StateRead> Executor<'a, R> {
         self.staged_bytes = None;
         match self.apply_staged(vtx).await {
             Ok(outcome) => {
-                let staged = std::mem::take(&mut self.staged);
-                self.committed.extend(staged);
+                self.committed
+                    .extend(self.staged.drain(..).map(|(k, v)| (k, Some(v))));
                 let receipt = Receipt {
                     tx: vtx.hash,
                     index: self.next_index,
@@ -408,20 +408,28 @@ impl<'a, R: StateRead> Executor<'a, R> {
 
     /// The current bytes of `key`, read from storage at most once per block.
     pub(crate) async fn lookup(&mut self, key: &StateKey) -> Result<Option<&[u8]>, TxError> {
-        if !self.staged.contains_key(key)
-            && !self.committed.contains_key(key)
-            && !self.cache.contains_key(key)
-        {
+        if let Some(i) = self.staged.iter().position(|(k, _)| k == key) {
+            return Ok(Some(&self.staged[i].1));
+        }
+        if !self.committed.contains_key(key) && !self.cache.contains_key(key) {
             let value = self.base.read(key).await?;
             self.cache.insert(*key, value);
         }
         let value = self
-            .staged
+            .committed
             .get(key)
-            .or_else(|| self.committed.get(key))
             .or_else(|| self.cache.get(key))
             .expect("filled above");
         Ok(value.as_deref())
+    }
+
+    /// Stages a write of the transaction being applied. A transaction
+    /// writes a handful of records, so a vector beats a map here.
+    fn stage(&mut self, key: StateKey, value: Vec<u8>) {
+        match self.staged.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, old)) => *old = value,
+            None => self.staged.push((key, value)),
+        }
     }
 
     /// Reads and decodes a record.
@@ -452,7 +460,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
 
     /// Stages a consortium-wide record.
     pub(crate) fn store(&mut self, key: StateKey, value: &impl Encode) {
-        self.staged.insert(key, Some(encode_vec(value)));
+        self.stage(key, encode_vec(value));
     }
 
     /// Stages a channel record, counting its growth against the channel's
@@ -467,7 +475,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
             let old = self.lookup(&key).await?.map_or(0, <[u8]>::len) as i64;
             self.staged_bytes = Some(added + bytes.len() as i64 - old);
         }
-        self.staged.insert(key, Some(bytes));
+        self.stage(key, bytes);
         Ok(())
     }
 
