@@ -62,7 +62,20 @@ pub fn check_record(tag: u8, data: &[u8]) -> Option<bool> {
     let space = Space::decode(Copying(&[tag][..])).ok()?;
     Some(match space {
         Space::Consortium => decode_canonical::<Consortium>(data).is_some(),
-        Space::Org => decode_canonical::<Org>(data).is_some(),
+        Space::Org => {
+            let org = decode_canonical::<Org>(data);
+            // The shortcut every transaction takes must agree with the full decode.
+            if let Some(org) = &org {
+                assert_eq!(
+                    Org::read_active(data).ok(),
+                    Some(org.active),
+                    "Org::read_active disagrees with the decoded organisation"
+                );
+            } else {
+                let _ = Org::read_active(data);
+            }
+            org.is_some()
+        }
         Space::Member => decode_canonical::<Member>(data).is_some(),
         Space::Account => decode_canonical::<Account>(data).is_some(),
         Space::Proposal => decode_canonical::<Proposal>(data).is_some(),

@@ -57,17 +57,26 @@ wire_struct!(Consortium {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Org {
+    /// First on the wire, so [Org::read_active] needs only this byte.
+    pub active: bool,
     pub id: OrgId,
     pub name: Title,
-    pub active: bool,
     pub joined_at: Timestamp,
 }
 wire_struct!(Org {
+    active,
     id,
     name,
-    active,
     joined_at
 });
+
+impl Org {
+    /// Whether an encoded organisation is active, without decoding the rest:
+    /// every transaction checks its signer's organisation.
+    pub fn read_active(encoded: &[u8]) -> Result<bool, Error> {
+        bool::read(&mut commonware_codec::Copying(encoded))
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {

@@ -272,11 +272,14 @@ impl<'a, R: StateRead> Executor<'a, R> {
                 expires_at: member.expires_at,
             });
         }
-        let org: Org = self
-            .require(&keys::org_key(&member.org), "organisation", &member.org)
-            .await?;
-        if !org.active {
-            return Err(TxError::OrgInactive(org.id.to_string()));
+        let active = match self.lookup(&keys::org_key(&member.org)).await? {
+            Some(bytes) => {
+                Org::read_active(bytes).map_err(|e| TxError::CorruptState(e.to_string()))?
+            }
+            None => false,
+        };
+        if !active {
+            return Err(TxError::OrgInactive(member.org.to_string()));
         }
         if !allowed_roles(kind).contains(&member.role) {
             return Err(TxError::WrongRole {
