@@ -195,7 +195,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
             ctx,
             committed: DigestMap::default(),
             staged: Vec::new(),
-            cache: HashMap::default(),
+            cache: DigestMap::default(),
             staged_bytes: None,
             next_index: 0,
         }
