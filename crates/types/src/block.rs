@@ -38,13 +38,6 @@ wire_struct!(Block {
 });
 
 impl Block {
-    pub fn context(&self) -> BlockContext {
-        BlockContext {
-            height: self.height,
-            timestamp_ms: self.timestamp_ms,
-        }
-    }
-
     /// The block's identity: SHA-256 of its full encoding.
     pub fn digest(&self) -> Digest {
         sha256(&[&self.encode()])

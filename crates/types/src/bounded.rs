@@ -187,47 +187,6 @@ impl Read for Ident {
     }
 }
 
-/// Opaque bytes of at most `MAX` bytes.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct Blob<const MAX: usize>(Vec<u8>);
-
-impl<const MAX: usize> Blob<MAX> {
-    pub fn new(value: Vec<u8>) -> Result<Self, BoundError> {
-        if value.len() > MAX {
-            return Err(BoundError::TooLong {
-                what: "bytes",
-                len: value.len(),
-                max: MAX,
-            });
-        }
-        Ok(Self(value))
-    }
-
-    pub fn as_slice(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl<const MAX: usize> Write for Blob<MAX> {
-    fn write(&self, buf: &mut impl BufMut) {
-        self.0.len().write(buf);
-        buf.put_slice(&self.0);
-    }
-}
-
-impl<const MAX: usize> EncodeSize for Blob<MAX> {
-    fn encode_size(&self) -> usize {
-        self.0.len().encode_size() + self.0.len()
-    }
-}
-
-impl<const MAX: usize> Read for Blob<MAX> {
-    type Cfg = ();
-    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
-        Ok(Self(read_raw(buf, MAX)?))
-    }
-}
-
 /// A list of at most `MAX` entries.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct List<T, const MAX: usize>(Vec<T>);
@@ -336,10 +295,6 @@ macro_rules! wire_enum {
             pub fn label(self) -> &'static str {
                 match self { $($name::$variant => $label),* }
             }
-
-            pub fn from_label(label: &str) -> Option<Self> {
-                match label { $($label => Some($name::$variant),)* _ => None }
-            }
         }
 
         impl std::fmt::Display for $name {
@@ -404,7 +359,7 @@ mod tests {
         let mut encoded = Vec::new();
         (u32::MAX as usize).write(&mut encoded);
         assert!(matches!(
-            Blob::<8>::decode(commonware_codec::Copying(encoded.as_slice())),
+            Text::<8>::decode(commonware_codec::Copying(encoded.as_slice())),
             Err(Error::InvalidLength(_))
         ));
         // A list whose prefix claims more entries than bytes follow fails on

@@ -11,8 +11,6 @@ pub const MAX_ID_BYTES: usize = 64;
 pub const MAX_TITLE_BYTES: usize = 256;
 /// Long texts (descriptions, legal bases, licence terms): bytes.
 pub const MAX_TEXT_BYTES: usize = 4 * 1024;
-/// Field names, formats, kinds, methods, currencies: bytes.
-pub const MAX_NAME_BYTES: usize = 64;
 /// Fields of one catalog item, and fields named by a request or an access.
 pub const MAX_FIELDS: usize = 256;
 /// Duties one catalog item serves.

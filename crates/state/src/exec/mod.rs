@@ -61,9 +61,6 @@ pub struct VerifiedTx {
 }
 
 impl VerifiedTx {
-    pub fn tx(&self) -> &SignedTx {
-        &self.tx
-    }
     pub fn hash(&self) -> Digest {
         self.hash
     }
@@ -199,10 +196,6 @@ impl<'a, R: StateRead> Executor<'a, R> {
             staged_bytes: None,
             next_index: 0,
         }
-    }
-
-    pub fn context(&self) -> BlockContext {
-        self.ctx
     }
 
     /// The writes of every transaction applied so far.
