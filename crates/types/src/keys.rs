@@ -3,7 +3,7 @@
 
 use crate::{
     bounded::Ident,
-    ids::{ChannelId, Digest, PublicKey, sha256},
+    ids::{ChannelId, Digest, PublicKey, SYSTEM_CHANNEL, sha256},
     wire_enum,
 };
 use commonware_codec::Encode;
@@ -40,7 +40,10 @@ const KEY_DOMAIN: &[u8] = b"dirchain/state/v1";
 /// The state key of record `id` of kind `space` in `channel`.
 /// Length prefixes keep (channel, id) pairs from colliding.
 pub fn state_key(space: Space, channel: &ChannelId, id: &[u8]) -> StateKey {
-    let channel = channel.as_bytes();
+    key_in(space, channel.as_bytes(), id)
+}
+
+fn key_in(space: Space, channel: &[u8], id: &[u8]) -> StateKey {
     sha256(&[
         KEY_DOMAIN,
         &[space as u8],
@@ -51,8 +54,10 @@ pub fn state_key(space: Space, channel: &ChannelId, id: &[u8]) -> StateKey {
     ])
 }
 
+/// Consortium-wide records, derived on every transaction: no channel
+/// identifier is built for them.
 fn system(space: Space, id: &[u8]) -> StateKey {
-    state_key(space, &crate::ids::system_channel(), id)
+    key_in(space, SYSTEM_CHANNEL.as_bytes(), id)
 }
 
 /// Holds the hash of the genesis the state was founded from.
@@ -114,4 +119,26 @@ pub fn asset_event_key(channel: &ChannelId, asset: &Ident, seq: u32) -> StateKey
         channel,
         &[asset.encode().as_ref(), &seq.to_be_bytes()].concat(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::system_channel;
+
+    #[test]
+    fn system_keys_are_keys_of_the_system_channel() {
+        let org = Ident::new("health").unwrap();
+        assert_eq!(
+            org_key(&org),
+            state_key(Space::Org, &system_channel(), org.as_bytes())
+        );
+        // The same id in another channel, or of another kind, is another key.
+        let other = Ident::new("research").unwrap();
+        assert_ne!(org_key(&org), state_key(Space::Org, &other, org.as_bytes()));
+        assert_ne!(
+            org_key(&org),
+            state_key(Space::Duty, &system_channel(), org.as_bytes())
+        );
+    }
 }
