@@ -68,8 +68,8 @@ pub enum TxError {
     PersonalDataUnconditional(String),
     #[error("request {0} was already decided")]
     AlreadyDecided(Digest),
-    #[error("permission {0} was already revoked")]
-    AlreadyRevoked(Digest),
+    #[error("{what} {id} was already revoked")]
+    AlreadyRevoked { what: &'static str, id: String },
     #[error("digest {digest} was already notarized at height {height}")]
     AlreadyNotarized { digest: Digest, height: u64 },
     #[error("state storage failed: {0}")]
@@ -109,10 +109,22 @@ impl TxError {
             TxError::NotShareable(_) => "not_shareable",
             TxError::PersonalDataUnconditional(_) => "personal_data_unconditional",
             TxError::AlreadyDecided(_) => "already_decided",
-            TxError::AlreadyRevoked(_) => "already_revoked",
+            TxError::AlreadyRevoked { .. } => "already_revoked",
             TxError::AlreadyNotarized { .. } => "already_notarized",
             TxError::Storage(_) => "storage",
             TxError::CorruptState(_) => "corrupt_state",
+        }
+    }
+
+    pub fn not_owner(
+        what: &'static str,
+        id: &impl std::fmt::Display,
+        owner: &impl std::fmt::Display,
+    ) -> Self {
+        TxError::NotOwner {
+            what,
+            id: id.to_string(),
+            owner: owner.to_string(),
         }
     }
 

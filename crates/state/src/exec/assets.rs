@@ -33,11 +33,7 @@ async fn owned_asset<R: StateRead>(
         .require(&keys::asset_key(&env.channel, id), "asset", id)
         .await?;
     if &asset.owner_org != env.signer.org() {
-        return Err(TxError::NotOwner {
-            what: "asset",
-            id: id.to_string(),
-            owner: asset.owner_org.to_string(),
-        });
+        return Err(TxError::not_owner("asset", &id, &asset.owner_org));
     }
     Ok(asset)
 }
@@ -81,12 +77,7 @@ pub(super) async fn register<R: StateRead>(
             )
             .await?;
         if &item.current.org != env.signer.org() {
-            return Err(TxError::NotOwner {
-                what: "catalog item",
-                id: item_id.to_string(),
-                owner: item.current.org.to_string(),
-            }
-            .into());
+            return Err(TxError::not_owner("catalog item", &item_id, &item.current.org).into());
         }
     }
     let now = ex.now();

@@ -11,14 +11,6 @@ use dirchain_types::{
 };
 use std::collections::BTreeSet;
 
-fn not_owner(what: &'static str, id: &impl ToString, owner: &impl ToString) -> TxError {
-    TxError::NotOwner {
-        what,
-        id: id.to_string(),
-        owner: owner.to_string(),
-    }
-}
-
 pub(super) async fn declare_duty<R: StateRead>(
     ex: &mut Executor<'_, R>,
     env: &TxEnv,
@@ -34,7 +26,7 @@ pub(super) async fn declare_duty<R: StateRead>(
     if let Some(existing) = ex.load::<Duty>(&key).await?
         && &existing.org != env.signer.org()
     {
-        return Err(not_owner("duty", &d.id, &existing.org).into());
+        return Err(TxError::not_owner("duty", &d.id, &existing.org).into());
     }
     let duty = Duty {
         id: d.id.clone(),
@@ -75,14 +67,16 @@ pub(super) async fn publish<R: StateRead>(
             .require(&keys::duty_key(&env.channel, duty_id), "duty", duty_id)
             .await?;
         if &duty.org != env.signer.org() {
-            return Err(not_owner("duty", duty_id, &duty.org).into());
+            return Err(TxError::not_owner("duty", duty_id, &duty.org).into());
         }
     }
     let key = keys::item_key(&env.channel, &p.id);
     match ex.load::<Item>(&key).await? {
         Some(existing) => {
             if &existing.current.org != env.signer.org() {
-                return Err(not_owner("catalog item", &p.id, &existing.current.org).into());
+                return Err(
+                    TxError::not_owner("catalog item", &p.id, &existing.current.org).into(),
+                );
             }
             if existing.retired.is_some() {
                 return Err(TxError::ItemRetired(p.id.to_string()).into());
@@ -141,7 +135,7 @@ pub(super) async fn retire<R: StateRead>(
     let key = keys::item_key(&env.channel, &r.id);
     let mut item: Item = ex.require(&key, "catalog item", &r.id).await?;
     if &item.current.org != env.signer.org() {
-        return Err(not_owner("catalog item", &r.id, &item.current.org).into());
+        return Err(TxError::not_owner("catalog item", &r.id, &item.current.org).into());
     }
     if item.retired.is_some() {
         return Err(TxError::ItemRetired(r.id.to_string()).into());

@@ -15,12 +15,7 @@ pub(super) async fn enroll<R: StateRead>(
     e: &Enroll,
 ) -> RuleResult {
     if &e.org != env.signer.org() {
-        return Err(TxError::NotOwner {
-            what: "organisation",
-            id: e.org.to_string(),
-            owner: env.signer.org().to_string(),
-        }
-        .into());
+        return Err(TxError::not_owner("organisation", &e.org, &env.signer.org()).into());
     }
     if e.expires_at <= ex.now() {
         return Err(invalid("the enrolment would already be expired").into());
@@ -59,16 +54,11 @@ pub(super) async fn revoke<R: StateRead>(
     let key = keys::member_key(&r.member_key);
     let mut member: Member = ex.require(&key, "member key", &r.member_key).await?;
     if &member.org != env.signer.org() {
-        return Err(TxError::NotOwner {
-            what: "member key",
-            id: r.member_key.to_string(),
-            owner: member.org.to_string(),
-        }
-        .into());
+        return Err(TxError::not_owner("member key", &r.member_key, &member.org).into());
     }
     if member.revoked.is_some() {
-        return Err(TxError::AlreadyExists {
-            what: "revocation of key",
+        return Err(TxError::AlreadyRevoked {
+            what: "member key",
             id: r.member_key.to_string(),
         }
         .into());

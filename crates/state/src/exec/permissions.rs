@@ -68,12 +68,7 @@ pub(super) async fn request<R: StateRead>(
         )
         .await?;
     if &duty.org != env.signer.org() {
-        return Err(TxError::NotOwner {
-            what: "duty",
-            id: r.requester_duty.to_string(),
-            owner: duty.org.to_string(),
-        }
-        .into());
+        return Err(TxError::not_owner("duty", &r.requester_duty, &duty.org).into());
     }
     let now = ex.now();
     let unconditional = current.share_class == ShareClass::Unconditional;
@@ -140,12 +135,9 @@ pub(super) async fn decide<R: StateRead>(
     let key = keys::request_key(&env.channel, &d.request);
     let mut request: Request = ex.require(&key, "request", &d.request).await?;
     if &request.owner_org != env.signer.org() {
-        return Err(TxError::NotOwner {
-            what: "request for item",
-            id: request.item.to_string(),
-            owner: request.owner_org.to_string(),
-        }
-        .into());
+        return Err(
+            TxError::not_owner("request for item", &request.item, &request.owner_org).into(),
+        );
     }
     if request.status != RequestStatus::Pending {
         return Err(TxError::AlreadyDecided(d.request).into());
@@ -190,15 +182,14 @@ pub(super) async fn revoke<R: StateRead>(
         _ => &permission.consumer_org,
     };
     if party != env.signer.org() {
-        return Err(TxError::NotOwner {
-            what: "permission",
-            id: r.permission.to_string(),
-            owner: permission.owner_org.to_string(),
-        }
-        .into());
+        return Err(TxError::not_owner("permission", &r.permission, &permission.owner_org).into());
     }
     if permission.revoked.is_some() {
-        return Err(TxError::AlreadyRevoked(r.permission).into());
+        return Err(TxError::AlreadyRevoked {
+            what: "permission",
+            id: r.permission.to_string(),
+        }
+        .into());
     }
     permission.revoked = Some(Revocation {
         at: ex.now(),

@@ -519,16 +519,18 @@ fn revoked_keys_are_refused() {
         ),
         TxError::NotOwner { .. }
     ));
-    w.ok(
-        "health.admin",
-        RevokeMember {
-            member_key: k,
-            reason: text("left the agency"),
-        },
-    );
+    let revoke = RevokeMember {
+        member_key: k,
+        reason: text("left the agency"),
+    };
+    w.ok("health.admin", revoke.clone());
     assert!(matches!(
         w.err("health.publisher", duty("health/x")),
         TxError::KeyRevoked
+    ));
+    assert!(matches!(
+        w.err("health.admin", revoke),
+        TxError::AlreadyRevoked { .. }
     ));
 }
 
@@ -841,7 +843,7 @@ fn permissions_are_revoked_by_the_owner_or_given_up_by_the_consumer() {
     w.ok("health.steward", revoke.clone());
     assert!(matches!(
         w.err("health.steward", revoke),
-        TxError::AlreadyRevoked(_)
+        TxError::AlreadyRevoked { .. }
     ));
     let other = approved(&mut w);
     w.ok(
