@@ -55,6 +55,26 @@ pub fn hex(bytes: &[u8]) -> String {
 /// is added there).
 pub const RECORD_KINDS: u8 = Space::ALL.len() as u8;
 
+/// Decodes `data` as `T` and checks a prefix shortcut the hot path takes
+/// (`shortcut`) against the same fact read from the full decode (`fact`).
+/// The shortcut must never panic, even on input the full decode refuses.
+fn decode_with_shortcut<T: Read<Cfg = ()> + Write + EncodeSize, E>(
+    data: &[u8],
+    shortcut: fn(&[u8]) -> Result<bool, E>,
+    fact: fn(&T) -> bool,
+) -> bool {
+    let decoded = decode_canonical::<T>(data);
+    let quick = shortcut(data).ok();
+    if let Some(decoded) = &decoded {
+        assert_eq!(
+            quick,
+            Some(fact(decoded)),
+            "a record's prefix shortcut disagrees with its full decode"
+        );
+    }
+    decoded.is_some()
+}
+
 /// Decodes `data` as the record kind whose [Space] tag is `tag` and checks the
 /// encoding is canonical. `None` when `tag` names no kind; `Some(decoded)`
 /// otherwise.
@@ -62,20 +82,7 @@ pub fn check_record(tag: u8, data: &[u8]) -> Option<bool> {
     let space = Space::decode(Copying(&[tag][..])).ok()?;
     Some(match space {
         Space::Consortium => decode_canonical::<Consortium>(data).is_some(),
-        Space::Org => {
-            let org = decode_canonical::<Org>(data);
-            // The shortcut every transaction takes must agree with the full decode.
-            if let Some(org) = &org {
-                assert_eq!(
-                    Org::read_active(data).ok(),
-                    Some(org.active),
-                    "Org::read_active disagrees with the decoded organisation"
-                );
-            } else {
-                let _ = Org::read_active(data);
-            }
-            org.is_some()
-        }
+        Space::Org => decode_with_shortcut(data, Org::read_active, |o: &Org| o.active),
         Space::Member => decode_canonical::<Member>(data).is_some(),
         Space::Account => decode_canonical::<Account>(data).is_some(),
         Space::Proposal => decode_canonical::<Proposal>(data).is_some(),
@@ -83,18 +90,7 @@ pub fn check_record(tag: u8, data: &[u8]) -> Option<bool> {
         Space::ChannelUsage => decode_canonical::<ChannelUsage>(data).is_some(),
         Space::Duty => decode_canonical::<Duty>(data).is_some(),
         Space::Item => {
-            let item = decode_canonical::<Item>(data);
-            // The shortcut every access takes must agree with the full decode.
-            if let Some(item) = &item {
-                assert_eq!(
-                    Item::read_retired(data).ok(),
-                    Some(item.retired.is_some()),
-                    "Item::read_retired disagrees with the decoded item"
-                );
-            } else {
-                let _ = Item::read_retired(data);
-            }
-            item.is_some()
+            decode_with_shortcut(data, Item::read_retired, |i: &Item| i.retired.is_some())
         }
         Space::ItemVersion => decode_canonical::<ItemVersion>(data).is_some(),
         Space::Request => decode_canonical::<Request>(data).is_some(),

@@ -151,9 +151,7 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         txs: &[VerifiedTx],
         claimed_root: StateRoot,
     ) -> Result<Checked, LedgerError> {
-        let execution = execute_block(&self.store, self.chain_id.clone(), ctx, txs)
-            .await
-            .map_err(|(index, error)| LedgerError::InvalidTx { index, error })?;
+        let execution = self.execute(ctx, txs).await?;
         let state_root = self.store.speculative_root(&execution.writes).await?;
         if state_root != claimed_root {
             return Err(LedgerError::RootMismatch {
@@ -167,6 +165,25 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         })
     }
 
+    /// Executes a block whose transactions must all apply. A fault of this
+    /// node (storage, corrupt state) is not the block's fault: it is never
+    /// reported as an invalid transaction.
+    async fn execute(
+        &self,
+        ctx: BlockContext,
+        txs: &[VerifiedTx],
+    ) -> Result<BlockExecution, LedgerError> {
+        execute_block(&self.store, self.chain_id.clone(), ctx, txs)
+            .await
+            .map_err(|(index, error)| {
+                if error.is_internal() {
+                    LedgerError::Internal(error)
+                } else {
+                    LedgerError::InvalidTx { index, error }
+                }
+            })
+    }
+
     /// Makes a block's writes durable; returns the new root.
     pub async fn commit(&mut self, writes: WriteSet) -> Result<StateRoot, LedgerError> {
         Ok(self.store.commit(writes).await?)
@@ -178,9 +195,7 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         ctx: BlockContext,
         txs: &[VerifiedTx],
     ) -> Result<(StateRoot, Vec<Receipt>), LedgerError> {
-        let execution = execute_block(&self.store, self.chain_id.clone(), ctx, txs)
-            .await
-            .map_err(|(index, error)| LedgerError::InvalidTx { index, error })?;
+        let execution = self.execute(ctx, txs).await?;
         let root = self.store.commit(execution.writes).await?;
         Ok((root, execution.receipts))
     }

@@ -1096,3 +1096,46 @@ fn transfer_to_an_unknown_organisation_is_rejected() {
         TxError::NotFound { .. }
     ));
 }
+
+// ------------------------------------------------------------- node faults
+
+/// A state whose storage has failed.
+struct BrokenStore;
+
+impl super::StateRead for BrokenStore {
+    async fn read(
+        &self,
+        _: &dirchain_types::keys::StateKey,
+    ) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
+        Err(crate::store::StoreError::Unusable)
+    }
+}
+
+#[test]
+fn a_storage_failure_is_the_nodes_fault_not_the_transactions() {
+    let w = w();
+    let tx = w.tx("health.publisher", duty("health/x"));
+    let verified: Vec<_> = crate::verify_txs(vec![tx], &mut rand_core::UnwrapErr(rng()))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let ctx = dirchain_types::block::BlockContext {
+        height: 1,
+        timestamp_ms: GENESIS_TIME,
+    };
+    let result = futures::executor::block_on(super::execute_block(
+        &BrokenStore,
+        id(CHAIN_ID),
+        ctx,
+        &verified,
+    ));
+    let (index, err) = result.expect_err("nothing can execute");
+    assert_eq!(index, 0);
+    assert!(err.is_internal(), "{err}");
+    assert_eq!(err.code(), "storage");
+}
+
+fn rng() -> rand_chacha::ChaCha20Rng {
+    use rand_core::SeedableRng;
+    rand_chacha::ChaCha20Rng::from_seed([1; 32])
+}
