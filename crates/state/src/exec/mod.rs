@@ -64,6 +64,9 @@ impl VerifiedTx {
     pub fn hash(&self) -> Digest {
         self.hash
     }
+    pub fn tx(&self) -> &SignedTx {
+        &self.tx
+    }
     pub fn into_inner(self) -> SignedTx {
         self.tx
     }

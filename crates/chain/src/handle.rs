@@ -1,0 +1,70 @@
+//! How the rest of the node (API, tools) talks to the running chain.
+
+use crate::config::NodeRole;
+use dirchain_state::{Outcome, TxError};
+use dirchain_types::ids::{Digest, PublicKey};
+
+/// Why a submitted transaction was not taken into the mempool.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The mempool is at its limit; try again later.
+    #[error("the mempool is full ({txs} transactions, {bytes} bytes); try again later")]
+    Busy { txs: usize, bytes: usize },
+    /// The transaction would never apply (same typed errors as execution).
+    #[error(transparent)]
+    Rejected(#[from] TxError),
+    /// The node is shutting down.
+    #[error("the node is shutting down")]
+    Unavailable,
+}
+
+/// A snapshot of the node.
+#[derive(Clone, Debug)]
+pub struct Status {
+    pub chain_id: String,
+    pub genesis: Digest,
+    pub role: NodeRole,
+    pub public_key: PublicKey,
+    pub validators: Vec<PublicKey>,
+    /// Latest finalized and applied block.
+    pub height: u64,
+    pub block: Digest,
+    pub block_timestamp_ms: u64,
+    pub state_root: Digest,
+    pub mempool_txs: usize,
+    pub mempool_bytes: usize,
+    pub peers: usize,
+}
+
+/// Where a transaction is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxStatus {
+    Pending,
+    Finalized {
+        height: u64,
+        index: u32,
+        outcome: Outcome,
+    },
+    Unknown,
+}
+
+/// A cheap, cloneable handle to a running node.
+#[derive(Clone)]
+pub struct Handle {}
+
+impl Handle {
+    /// Checks a transaction (decoding, signature, signer, nonce) and adds it to the
+    /// mempool, from where it is gossiped to the other validators. Returns its hash;
+    /// submitting a transaction that is already pending returns its hash again.
+    pub async fn submit(&self, _tx: Vec<u8>) -> Result<Digest, SubmitError> {
+        unimplemented!("being wired")
+    }
+
+    pub async fn status(&self) -> Result<Status, SubmitError> {
+        unimplemented!("being wired")
+    }
+
+    pub async fn tx_status(&self, _hash: Digest) -> Result<TxStatus, SubmitError> {
+        unimplemented!("being wired")
+    }
+}
