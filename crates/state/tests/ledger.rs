@@ -5,7 +5,9 @@
 use commonware_codec::{DecodeExt, Encode};
 use commonware_cryptography::Signer as _;
 use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
-use dirchain_state::{Ledger, LedgerError, TxError, store::StateProof, testkit::*, verify_txs};
+use dirchain_state::{
+    Ledger, LedgerError, TxError, VerifiedTx, store::StateProof, testkit::*, verify_txs,
+};
 use dirchain_types::{
     domain::{Role, ShareClass},
     ids::sha256,
@@ -208,6 +210,7 @@ fn a_refused_transaction_does_not_change_the_root() {
 
         let only_good = ledger
             .propose(
+                None,
                 ctx,
                 verify_txs(vec![good.clone()], &mut rng())
                     .into_iter()
@@ -225,13 +228,12 @@ fn a_refused_transaction_does_not_change_the_root() {
             3,
             "the bad signature never reaches execution"
         );
-        let mixed = ledger.propose(ctx, candidates).await.unwrap();
+        let mixed = ledger.propose(None, ctx, candidates).await.unwrap();
         assert_eq!(mixed.txs.len(), 1);
         assert_eq!(mixed.excluded.len(), 2);
         assert!(matches!(mixed.excluded[0].1, TxError::WrongRole { .. }));
         assert!(matches!(mixed.excluded[1].1, TxError::StaleNonce { .. }));
-        assert_eq!(mixed.state_root, only_good.state_root);
-        assert_eq!(mixed.writes, only_good.writes);
+        assert_eq!(mixed.state.root(), only_good.state.root());
     });
 }
 
@@ -248,9 +250,9 @@ fn a_block_with_a_wrong_root_or_an_invalid_transaction_is_refused() {
             .into_iter()
             .map(Result::unwrap)
             .collect();
-        let proposal = ledger.propose(ctx, good.clone()).await.unwrap();
+        let proposal = ledger.propose(None, ctx, good.clone()).await.unwrap();
         assert!(matches!(
-            ledger.check(ctx, &good, sha256(&[b"forged"])).await,
+            ledger.check(None, ctx, &good, sha256(&[b"forged"])).await,
             Err(LedgerError::RootMismatch { .. })
         ));
         let invalid: Vec<_> =
@@ -259,13 +261,76 @@ fn a_block_with_a_wrong_root_or_an_invalid_transaction_is_refused() {
                 .map(Result::unwrap)
                 .collect();
         assert!(matches!(
-            ledger.check(ctx, &invalid, proposal.state_root).await,
+            ledger.check(None, ctx, &invalid, proposal.state.root()).await,
             Err(LedgerError::InvalidTx { index: 0, .. })
         ));
         assert_eq!(ledger.root(), root_before, "checking changes nothing");
-        let checked = ledger.check(ctx, &good, proposal.state_root).await.unwrap();
-        let root = ledger.commit(checked.execution.writes).await.unwrap();
-        assert_eq!(root, proposal.state_root);
+        let checked = ledger.check(None, ctx, &good, proposal.state.root()).await.unwrap();
+        let root = ledger.commit(&checked.state).await.unwrap();
+        assert_eq!(root, proposal.state.root());
+    });
+}
+
+#[test]
+fn blocks_execute_on_unfinalized_parents_and_commit_in_order() {
+    run(|ctx| async move {
+        let (mut ledger, w) = standard_ledger(ctx, "spec").await;
+        let base = ledger.height().await.unwrap();
+        let committed_root = ledger.root();
+        let at = |height: u64| dirchain_types::block::BlockContext {
+            height,
+            timestamp_ms: w.now + 1000 * height,
+        };
+        let verified = |txs: Vec<SignedTx>| -> Vec<VerifiedTx> {
+            verify_txs(txs, &mut rng())
+                .into_iter()
+                .map(Result::unwrap)
+                .collect()
+        };
+        // Block 1 declares a duty; block 2 (built before 1 is final) uses the next nonce,
+        // which only block 1's state makes valid.
+        let first = verified(vec![w.tx("health.publisher", duty("health/a"))]);
+        let p1 = ledger.propose(None, at(base + 1), first.clone()).await.unwrap();
+        let mut next = w.tx("health.publisher", duty("health/b"));
+        next.tx.nonce += 1;
+        let next = {
+            let key = key_for("health.publisher");
+            next.tx.sign(&key)
+        };
+        let second = verified(vec![next]);
+        let on_committed = ledger
+            .propose(None, at(base + 2), second.clone())
+            .await
+            .unwrap();
+        assert!(
+            on_committed.txs.is_empty(),
+            "on the committed state the nonce is ahead"
+        );
+        let p2 = ledger
+            .propose(Some(&p1.state), at(base + 2), second.clone())
+            .await
+            .unwrap();
+        assert_eq!(p2.txs.len(), 1);
+        // A second validator checks both blocks the same way, before either is final.
+        let c1 = ledger
+            .check(None, at(base + 1), &first, p1.state.root())
+            .await
+            .unwrap();
+        let c2 = ledger
+            .check(Some(&c1.state), at(base + 2), &second, p2.state.root())
+            .await
+            .unwrap();
+        assert_eq!(ledger.root(), committed_root, "nothing committed yet");
+        assert!(matches!(
+            ledger.commit(&c2.state).await,
+            Err(LedgerError::OutOfOrder { .. })
+        ));
+        assert_eq!(ledger.commit(&c1.state).await.unwrap(), p1.state.root());
+        assert_eq!(ledger.commit(&c2.state).await.unwrap(), p2.state.root());
+        assert_eq!(ledger.height().await.unwrap(), base + 2);
+        // A block built on the old committed state is now on a dead branch.
+        assert!(ledger.commit(&on_committed.state).await.is_err());
+        assert_eq!(ledger.root(), p2.state.root());
     });
 }
 

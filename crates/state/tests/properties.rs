@@ -392,7 +392,7 @@ fn run_ledger(seed: u64, blocks: Vec<(BlockContext, Vec<SignedTx>, Vec<SignedTx>
             .into_iter()
             .map(|(k, v)| (k, Some(v)))
             .collect();
-        ledger.commit(setup).await.unwrap();
+        ledger.commit_writes(World::standard().height, setup).await.unwrap();
         let mut rng = rand_core::UnwrapErr(ChaCha20Rng::seed_from_u64(seed));
         let mut roots = Vec::new();
         for (bctx, offered, included) in blocks {
@@ -400,18 +400,18 @@ fn run_ledger(seed: u64, blocks: Vec<(BlockContext, Vec<SignedTx>, Vec<SignedTx>
                 .into_iter()
                 .filter_map(Result::ok)
                 .collect();
-            let proposal = ledger.propose(bctx, candidates).await.unwrap();
+            let proposal = ledger.propose(None, bctx, candidates).await.unwrap();
             assert_eq!(
                 proposal.txs.iter().map(|t| t.hash()).collect::<Vec<_>>(),
                 included.iter().map(SignedTx::hash).collect::<Vec<_>>(),
                 "the ledger includes exactly what in-memory execution did"
             );
             if included.is_empty() {
-                let empty = ledger.propose(bctx, Vec::new()).await.unwrap();
-                assert_eq!(proposal.state_root, empty.state_root);
+                let empty = ledger.propose(None, bctx, Vec::new()).await.unwrap();
+                assert_eq!(proposal.state.root(), empty.state.root());
             }
-            let root = ledger.commit(proposal.writes).await.unwrap();
-            assert_eq!(root, proposal.state_root);
+            let root = ledger.commit(&proposal.state).await.unwrap();
+            assert_eq!(root, proposal.state.root());
             roots.push(root);
         }
         roots

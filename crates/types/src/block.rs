@@ -2,7 +2,7 @@
 
 use crate::{
     bounded::List,
-    ids::{Digest, Timestamp, sha256},
+    ids::{Digest, PublicKey, Timestamp, sha256},
     keys::StateKey,
     limits::MAX_BLOCK_TXS,
     tx::SignedTx,
@@ -24,6 +24,13 @@ pub struct BlockContext {
 pub struct Block {
     pub parent: Digest,
     pub height: u64,
+    /// The consensus round the block was proposed in (epoch and view), the
+    /// view of its parent and its proposer: votes are bound to this context,
+    /// so a block cannot be replayed into another round.
+    pub epoch: u64,
+    pub view: u64,
+    pub parent_view: u64,
+    pub proposer: PublicKey,
     pub timestamp_ms: Timestamp,
     /// Root of the authenticated state after this block's transactions.
     pub state_root: StateKey,
@@ -32,6 +39,10 @@ pub struct Block {
 wire_struct!(Block {
     parent,
     height,
+    epoch,
+    view,
+    parent_view,
+    proposer,
     timestamp_ms,
     state_root,
     txs

@@ -5,6 +5,8 @@
 pub const MAX_TX_BYTES: usize = 64 * 1024;
 /// Largest number of transactions in one block.
 pub const MAX_BLOCK_TXS: usize = 10_000;
+/// Largest encoded block: what the network carries and a proposer fills up to.
+pub const MAX_BLOCK_BYTES: usize = 16 * 1024 * 1024;
 /// Identifiers (organisations, items, duties, assets, channels): bytes.
 pub const MAX_ID_BYTES: usize = 64;
 /// Human-readable short texts (titles, names, purposes, reasons): bytes.

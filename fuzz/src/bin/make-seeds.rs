@@ -68,6 +68,10 @@ fn main() {
     let block = |txs: Vec<SignedTx>| Block {
         parent: sha256(&[b"parent"]),
         height: 7,
+        epoch: 0,
+        view: 9,
+        parent_view: 8,
+        proposer: testkit::key_for("validator-0").public_key(),
         timestamp_ms: 1_700_000_000_000,
         state_root: sha256(&[b"root"]),
         txs: List::new(txs).expect("fits"),

@@ -231,7 +231,25 @@ impl<'a, R: StateRead> Executor<'a, R> {
         }
     }
 
-    async fn apply_staged(&mut self, vtx: &VerifiedTx) -> Result<Outcome, TxError> {
+    /// The checks a transaction must pass before it can be put in a block
+    /// ([Ledger::precheck](crate::Ledger::precheck)): the same as execution's
+    /// up to the rule itself, except that a nonce ahead of the signer's next
+    /// one is allowed (earlier ones may still be pending). Returns the
+    /// signer's next nonce.
+    pub async fn precheck(mut self, vtx: &VerifiedTx) -> Result<u64, TxError> {
+        let tx = &vtx.tx.tx;
+        let (account, member) = self.authorize(vtx, false).await?;
+        self.check_channel(tx.payload.kind(), &tx.channel, &member.org)
+            .await?;
+        Ok(account.next_nonce)
+    }
+
+    /// Chain, nonce, signer, organisation and role checks.
+    async fn authorize(
+        &mut self,
+        vtx: &VerifiedTx,
+        exact_nonce: bool,
+    ) -> Result<(Account, Member), TxError> {
         let tx = &vtx.tx.tx;
         let kind = tx.payload.kind();
         if tx.chain_id != self.chain_id {
@@ -241,15 +259,17 @@ impl<'a, R: StateRead> Executor<'a, R> {
             });
         }
 
-        let account_key = keys::account_key(&tx.signer);
-        let account: Account = self.load(&account_key).await?.unwrap_or_default();
+        let account: Account = self
+            .load(&keys::account_key(&tx.signer))
+            .await?
+            .unwrap_or_default();
         if tx.nonce < account.next_nonce {
             return Err(TxError::StaleNonce {
                 expected: account.next_nonce,
                 got: tx.nonce,
             });
         }
-        if tx.nonce > account.next_nonce {
+        if exact_nonce && tx.nonce > account.next_nonce {
             return Err(TxError::FutureNonce {
                 expected: account.next_nonce,
                 got: tx.nonce,
@@ -283,6 +303,14 @@ impl<'a, R: StateRead> Executor<'a, R> {
                 role: member.role,
             });
         }
+        Ok((account, member))
+    }
+
+    async fn apply_staged(&mut self, vtx: &VerifiedTx) -> Result<Outcome, TxError> {
+        let tx = &vtx.tx.tx;
+        let kind = tx.payload.kind();
+        let (account, member) = self.authorize(vtx, true).await?;
+        let account_key = keys::account_key(&tx.signer);
 
         let channel = self.check_channel(kind, &tx.channel, &member.org).await?;
         if channel.is_some() {

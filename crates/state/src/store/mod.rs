@@ -39,6 +39,7 @@ use commonware_utils::{NZU64, NZUsize};
 use std::{
     collections::BTreeMap,
     num::{NonZeroU16, NonZeroU64, NonZeroUsize},
+    sync::Arc,
 };
 
 /// A 32-byte key of the authenticated state (callers derive it as sha256(namespace || id)).
@@ -108,6 +109,55 @@ type Location = mmr::Location;
 type Db<E> =
     variable::Db<Family, E, StateKey, Vec<u8>, Sha256, EightCap, BITMAP_CHUNK_BYTES, Sequential>;
 
+/// A merkleized batch of writes over the committed state or over another such batch.
+type Batch = qmdb::current::batch::MerkleizedBatch<
+    Family,
+    StateRoot,
+    qmdb::any::ordered::Update<StateKey, qmdb::any::value::VariableEncoding<Vec<u8>>>,
+    BITMAP_CHUNK_BYTES,
+    Sequential,
+>;
+
+/// The state after a block that is verified but not yet final: its writes merkleized on top of
+/// the committed state or of its parent's speculative state, so that blocks can be executed and
+/// checked ahead of finalization (consensus votes on a block before its parent is final).
+///
+/// Reads through it see its writes, then its ancestors', then the committed state. It stays
+/// usable while the store is at a state of its chain; once a sibling branch is committed, reading
+/// or committing it fails with [StoreError::Engine] (the engine's stale-batch error). Building a
+/// child needs every uncommitted ancestor still held by the caller.
+#[derive(Clone)]
+pub struct Speculative {
+    batch: Arc<Batch>,
+    height: u64,
+}
+
+impl Speculative {
+    pub fn root(&self) -> StateRoot {
+        self.batch.root()
+    }
+
+    /// Height of the block whose writes this holds.
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+}
+
+impl std::fmt::Debug for Speculative {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Speculative")
+            .field("height", &self.height)
+            .field("root", &self.root())
+            .finish()
+    }
+}
+
+/// The block height committed with each state, as the commit's metadata: it tells a reopened
+/// node which block its state reflects. Part of the root, so every node writes the same.
+fn height_metadata(height: u64) -> Option<Vec<u8>> {
+    Some(height.to_be_bytes().to_vec())
+}
+
 /// How far each commit advances the inactivity floor, moving the live updates it passes to the
 /// tip so that the log below the floor can be pruned.
 ///
@@ -156,6 +206,9 @@ pub enum StoreError {
     /// The partition prefix is empty or has characters other than ASCII letters, digits, `-`, `_`.
     #[error("invalid partition prefix {0:?}: use ASCII letters, digits, '-' or '_'")]
     InvalidPartitionPrefix(String),
+    /// The height stored with the committed state is not 8 bytes.
+    #[error("stored block height is {0} bytes, not 8")]
+    CorruptMetadata(usize),
     /// An earlier commit or prune failed (or was cancelled) part way; the in-memory state can no
     /// longer be trusted. Reopen the store to recover the last committed state.
     #[error("state store unusable after an interrupted write; reopen it")]
@@ -214,15 +267,63 @@ impl<E: Storage + Clock + Metrics> Store<E> {
 
     /// The root that committing `writes` would produce, without changing the store (used to
     /// verify a proposed block).
-    pub async fn speculative_root(&self, writes: &WriteSet) -> Result<StateRoot, StoreError> {
+    pub async fn speculative_root(
+        &self,
+        height: u64,
+        writes: &WriteSet,
+    ) -> Result<StateRoot, StoreError> {
+        Ok(self.speculate(None, height, writes).await?.root())
+    }
+
+    /// Merkleizes the writes of block `height` on top of `parent` (or of the committed state),
+    /// without changing the store.
+    pub async fn speculate(
+        &self,
+        parent: Option<&Speculative>,
+        height: u64,
+        writes: &WriteSet,
+    ) -> Result<Speculative, StoreError> {
         check_values(writes)?;
         let db = self.db()?;
-        let mut batch = db.new_batch();
+        let mut batch = match parent {
+            Some(parent) => parent.batch.new_batch::<Sha256>(),
+            None => db.new_batch(),
+        };
         for (key, value) in writes {
             batch = batch.write(*key, value.clone());
         }
-        let merkleized = batch.merkleize(db, None, &mut Compaction).await?;
-        Ok(merkleized.root())
+        let merkleized = batch
+            .merkleize(db, height_metadata(height), &mut Compaction)
+            .await?;
+        Ok(Speculative {
+            batch: merkleized,
+            height,
+        })
+    }
+
+    /// The value of `key` in a speculative state (or, with `None`, the committed one).
+    pub async fn get_at(
+        &self,
+        at: Option<&Speculative>,
+        key: &StateKey,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let db = self.db()?;
+        match at {
+            Some(spec) => Ok(spec.batch.get(key, db).await?),
+            None => Ok(db.get(key).await?),
+        }
+    }
+
+    /// The height of the block the committed state reflects (0: genesis only, or an empty store).
+    pub async fn height(&self) -> Result<u64, StoreError> {
+        let Some(bytes) = self.db()?.get_metadata().await? else {
+            return Ok(0);
+        };
+        let bytes: [u8; 8] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::CorruptMetadata(bytes.len()))?;
+        Ok(u64::from_be_bytes(bytes))
     }
 
     /// Applies `writes` atomically and durably (survives reopen) and returns the new root. An
@@ -231,17 +332,29 @@ impl<E: Storage + Clock + Metrics> Store<E> {
     /// Rejects the whole set, changing nothing, if a value exceeds [`MAX_VALUE_BYTES`]. If the
     /// engine fails, or this future is dropped before it completes, the store becomes
     /// [`StoreError::Unusable`] and must be reopened.
-    pub async fn commit(&mut self, writes: WriteSet) -> Result<StateRoot, StoreError> {
+    pub async fn commit(&mut self, height: u64, writes: WriteSet) -> Result<StateRoot, StoreError> {
         check_values(&writes)?;
         let db = self.db()?;
         let mut batch = db.new_batch();
         for (key, value) in writes {
             batch = batch.write(key, value);
         }
-        let merkleized = batch.merkleize(db, None, &mut Compaction).await?;
-        // A batch merkleized from the current state always applies; checking first keeps the
-        // store usable should that ever not hold.
-        db.validate_batch(&merkleized)?;
+        let merkleized = batch
+            .merkleize(db, height_metadata(height), &mut Compaction)
+            .await?;
+        self.apply(merkleized).await
+    }
+
+    /// Makes a speculative state durable: it must extend the committed state (its parent was
+    /// committed before it). Returns the new root, which is the speculative root.
+    pub async fn commit_speculative(&mut self, spec: &Speculative) -> Result<StateRoot, StoreError> {
+        self.apply(spec.batch.clone()).await
+    }
+
+    async fn apply(&mut self, merkleized: Arc<Batch>) -> Result<StateRoot, StoreError> {
+        // Checking first keeps the store usable when the batch does not extend the current
+        // state (a stale speculative state, say): the engine consumes the database on failure.
+        self.db()?.validate_batch(&merkleized)?;
 
         let db = self.db.take().ok_or(StoreError::Unusable)?;
         let db = db.apply_batch(merkleized).await?;

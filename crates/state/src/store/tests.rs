@@ -34,7 +34,7 @@ fn run<Fut: Future<Output = ()>>(test: impl FnOnce(deterministic::Context) -> Fu
 fn set_update_delete_then_get() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
-        store.commit(sets(0..3)).await.unwrap();
+        store.commit(1, sets(0..3)).await.unwrap();
         for i in 0..3 {
             assert_eq!(store.get(&key(i)).await.unwrap(), Some(value(i)));
         }
@@ -46,7 +46,7 @@ fn set_update_delete_then_get() {
             // Deleting a key that was never set is a no-op.
             (key(99), None),
         ]);
-        store.commit(writes).await.unwrap();
+        store.commit(1, writes).await.unwrap();
         assert_eq!(store.get(&key(0)).await.unwrap(), Some(b"updated".to_vec()));
         assert_eq!(store.get(&key(1)).await.unwrap(), None);
         assert_eq!(store.get(&key(2)).await.unwrap(), Some(value(2)));
@@ -59,7 +59,7 @@ fn set_update_delete_then_get() {
 fn inclusion_proof_verifies_and_returns_value() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
-        let root = store.commit(sets(0..50)).await.unwrap();
+        let root = store.commit(1, sets(0..50)).await.unwrap();
         for i in 0..50 {
             let proof = store.prove(&key(i)).await.unwrap();
             assert!(matches!(proof.0, Kind::Inclusion { .. }));
@@ -81,7 +81,7 @@ fn exclusion_proofs_verify_for_absent_keys() {
 
         // Never-set keys in a populated store, including ones before the first and after the
         // last key (the span that wraps around).
-        let root = store.commit(sets(0..20)).await.unwrap();
+        let root = store.commit(1, sets(0..20)).await.unwrap();
         let mut absent: Vec<StateKey> = (100..120).map(key).collect();
         absent.push(StateKey::from([0x00; 32]));
         absent.push(StateKey::from([0xFF; 32]));
@@ -92,7 +92,7 @@ fn exclusion_proofs_verify_for_absent_keys() {
 
         // A deleted key.
         let root = store
-            .commit(WriteSet::from([(key(5), None)]))
+            .commit(1, WriteSet::from([(key(5), None)]))
             .await
             .unwrap();
         let proof = store.prove(&key(5)).await.unwrap();
@@ -100,7 +100,7 @@ fn exclusion_proofs_verify_for_absent_keys() {
 
         // A store emptied by deletes.
         let root = store
-            .commit((0..20).map(|i| (key(i), None)).collect())
+            .commit(1, (0..20).map(|i| (key(i), None)).collect())
             .await
             .unwrap();
         for i in [0, 5, 19, 1000] {
@@ -114,7 +114,7 @@ fn exclusion_proofs_verify_for_absent_keys() {
 fn proof_for_one_key_fails_for_another() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
-        let root = store.commit(sets(0..10)).await.unwrap();
+        let root = store.commit(1, sets(0..10)).await.unwrap();
 
         let inclusion = store.prove(&key(1)).await.unwrap();
         assert_eq!(
@@ -142,11 +142,11 @@ fn proof_for_one_key_fails_for_another() {
 fn proof_fails_against_a_different_root() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
-        let old_root = store.commit(sets(0..10)).await.unwrap();
+        let old_root = store.commit(1, sets(0..10)).await.unwrap();
         let old_inclusion = store.prove(&key(3)).await.unwrap();
         let old_exclusion = store.prove(&key(42)).await.unwrap();
 
-        let new_root = store.commit(sets(10..12)).await.unwrap();
+        let new_root = store.commit(1, sets(10..12)).await.unwrap();
         assert_ne!(old_root, new_root);
         // The values are unchanged, but the proofs are tied to the root they were made for.
         assert_eq!(
@@ -171,7 +171,7 @@ fn codec_round_trip() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
         let empty = store.prove(&key(0)).await.unwrap();
-        let root = store.commit(sets(0..30)).await.unwrap();
+        let root = store.commit(1, sets(0..30)).await.unwrap();
         let inclusion = store.prove(&key(7)).await.unwrap();
         let exclusion = store.prove(&key(77)).await.unwrap();
         for proof in [empty, inclusion, exclusion] {
@@ -190,7 +190,7 @@ fn codec_round_trip() {
 fn tampered_proof_fails_to_decode_or_verify() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
-        let root = store.commit(sets(0..40)).await.unwrap();
+        let root = store.commit(1, sets(0..40)).await.unwrap();
         for k in [key(11), key(4000)] {
             let encoded = store.prove(&k).await.unwrap().encode().to_vec();
             for i in 0..encoded.len() {
@@ -258,7 +258,7 @@ fn decode_rejects_oversized_lengths_before_allocating() {
 fn decode_rejects_too_many_digests_and_too_large_value() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
-        store.commit(sets(0..10)).await.unwrap();
+        store.commit(1, sets(0..10)).await.unwrap();
         let proof = store.prove(&key(1)).await.unwrap();
         let Kind::Inclusion { value, proof } = proof.0 else {
             panic!("expected an inclusion proof");
@@ -285,11 +285,11 @@ fn decode_rejects_too_many_digests_and_too_large_value() {
 fn speculative_root_matches_commit_and_changes_nothing() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
-        let before = store.commit(sets(0..20)).await.unwrap();
+        let before = store.commit(1, sets(0..20)).await.unwrap();
 
         let mut writes = sets(15..40);
         writes.insert(key(3), None);
-        let speculative = store.speculative_root(&writes).await.unwrap();
+        let speculative = store.speculative_root(1, &writes).await.unwrap();
         assert_ne!(speculative, before);
 
         // Nothing changed: root, values, and proofs still against the old root.
@@ -300,13 +300,13 @@ fn speculative_root_matches_commit_and_changes_nothing() {
         assert_eq!(proof.verify(&before, &key(3)), Ok(Some(value(3))));
 
         // Asking twice gives the same answer; committing gives that root.
-        assert_eq!(store.speculative_root(&writes).await.unwrap(), speculative);
-        assert_eq!(store.speculative_root(&WriteSet::new()).await.unwrap(), {
+        assert_eq!(store.speculative_root(1, &writes).await.unwrap(), speculative);
+        assert_eq!(store.speculative_root(1, &WriteSet::new()).await.unwrap(), {
             let mut other = TestStore::open(ctx.child("other"), "other").await.unwrap();
-            other.commit(sets(0..20)).await.unwrap();
-            other.commit(WriteSet::new()).await.unwrap()
+            other.commit(1, sets(0..20)).await.unwrap();
+            other.commit(1, WriteSet::new()).await.unwrap()
         });
-        assert_eq!(store.commit(writes).await.unwrap(), speculative);
+        assert_eq!(store.commit(1, writes).await.unwrap(), speculative);
         assert_eq!(store.root(), speculative);
     });
 }
@@ -327,8 +327,8 @@ fn same_write_sets_give_same_roots() {
             sets(1000..1010),
         ];
         for block in blocks {
-            let ra = a.commit(block.clone()).await.unwrap();
-            let rb = b.commit(block).await.unwrap();
+            let ra = a.commit(1, block.clone()).await.unwrap();
+            let rb = b.commit(1, block).await.unwrap();
             assert_eq!(ra, rb);
         }
     });
@@ -338,13 +338,13 @@ fn same_write_sets_give_same_roots() {
 fn reopen_restores_root_and_values() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("first"), "state").await.unwrap();
-        store.commit(sets(0..30)).await.unwrap();
+        store.commit(1, sets(0..30)).await.unwrap();
         let root = store
-            .commit(WriteSet::from([(key(4), None)]))
+            .commit(1, WriteSet::from([(key(4), None)]))
             .await
             .unwrap();
         // Speculative work is never persisted.
-        store.speculative_root(&sets(100..110)).await.unwrap();
+        store.speculative_root(1, &sets(100..110)).await.unwrap();
         drop(store);
 
         let mut store = TestStore::open(ctx.child("second"), "state").await.unwrap();
@@ -356,14 +356,14 @@ fn reopen_restores_root_and_values() {
         assert_eq!(proof.verify(&root, &key(5)), Ok(Some(value(5))));
 
         // A reopened store continues exactly like one that never restarted.
-        let after_reopen = store.commit(sets(30..40)).await.unwrap();
+        let after_reopen = store.commit(1, sets(30..40)).await.unwrap();
         let mut fresh = TestStore::open(ctx.child("fresh"), "fresh").await.unwrap();
-        fresh.commit(sets(0..30)).await.unwrap();
+        fresh.commit(1, sets(0..30)).await.unwrap();
         fresh
-            .commit(WriteSet::from([(key(4), None)]))
+            .commit(1, WriteSet::from([(key(4), None)]))
             .await
             .unwrap();
-        assert_eq!(fresh.commit(sets(30..40)).await.unwrap(), after_reopen);
+        assert_eq!(fresh.commit(1, sets(30..40)).await.unwrap(), after_reopen);
     });
 }
 
@@ -372,15 +372,15 @@ fn empty_commit_works() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
         let genesis = store.root();
-        let first = store.commit(WriteSet::new()).await.unwrap();
+        let first = store.commit(1, WriteSet::new()).await.unwrap();
         assert_eq!(store.root(), first);
         // Each commit is recorded, so the root moves even without writes.
         assert_ne!(first, genesis);
         let proof = store.prove(&key(1)).await.unwrap();
         assert_eq!(proof.verify(&first, &key(1)), Ok(None));
 
-        store.commit(sets(0..5)).await.unwrap();
-        let root = store.commit(WriteSet::new()).await.unwrap();
+        store.commit(1, sets(0..5)).await.unwrap();
+        let root = store.commit(1, WriteSet::new()).await.unwrap();
         assert_eq!(store.get(&key(2)).await.unwrap(), Some(value(2)));
         let proof = store.prove(&key(2)).await.unwrap();
         assert_eq!(proof.verify(&root, &key(2)), Ok(Some(value(2))));
@@ -391,15 +391,15 @@ fn empty_commit_works() {
 fn oversized_value_is_rejected_and_changes_nothing() {
     run(|ctx| async move {
         let mut store = TestStore::open(ctx.child("store"), "state").await.unwrap();
-        let root = store.commit(sets(0..5)).await.unwrap();
+        let root = store.commit(1, sets(0..5)).await.unwrap();
         let mut writes = sets(5..10);
         writes.insert(key(7), Some(vec![0; MAX_VALUE_BYTES + 1]));
         assert!(matches!(
-            store.speculative_root(&writes).await,
+            store.speculative_root(1, &writes).await,
             Err(StoreError::ValueTooLarge { len, .. }) if len == MAX_VALUE_BYTES + 1
         ));
         assert!(matches!(
-            store.commit(writes).await,
+            store.commit(1, writes).await,
             Err(StoreError::ValueTooLarge { .. })
         ));
         assert_eq!(store.root(), root);
@@ -408,7 +408,7 @@ fn oversized_value_is_rejected_and_changes_nothing() {
         // The largest allowed value round-trips through a reopen.
         let big = vec![0xAB; MAX_VALUE_BYTES];
         let root = store
-            .commit(WriteSet::from([(key(6), Some(big.clone()))]))
+            .commit(1, WriteSet::from([(key(6), Some(big.clone()))]))
             .await
             .unwrap();
         drop(store);
@@ -453,8 +453,8 @@ fn prune_keeps_roots_values_and_proofs() {
             for (k, v) in &writes {
                 expected.insert(*k, v.clone());
             }
-            let root = pruned.commit(writes.clone()).await.unwrap();
-            assert_eq!(unpruned.commit(writes).await.unwrap(), root);
+            let root = pruned.commit(1, writes.clone()).await.unwrap();
+            assert_eq!(unpruned.commit(1, writes).await.unwrap(), root);
             pruned.prune().await.unwrap();
             assert_eq!(pruned.root(), root);
         }
@@ -492,7 +492,7 @@ fn compaction_keeps_the_log_within_three_operations_per_live_key() {
                 .map(|i| (key(i), Some(value(block * 10_000 + i))))
                 .collect();
             writes.extend((0..ADDED).map(|i| (key(1_000_000 + block * ADDED + i), Some(value(i)))));
-            store.commit(writes).await.unwrap();
+            store.commit(1, writes).await.unwrap();
             let live = UPDATED + (block + 1) * ADDED;
             let db = store.db().unwrap();
             let past_floor = *db.bounds().end - *super::floor(db);
@@ -521,8 +521,8 @@ fn store_and_its_futures_are_send() {
         let (k, writes) = (key(0), WriteSet::new());
         assert_send(&store.get(&k));
         assert_send(&store.prove(&k));
-        assert_send(&store.speculative_root(&writes));
-        assert_send(&store.commit(WriteSet::new()));
+        assert_send(&store.speculative_root(1, &writes));
+        assert_send(&store.commit(1, WriteSet::new()));
         assert_send(&store.prune());
     });
 }
