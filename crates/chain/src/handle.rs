@@ -1,6 +1,10 @@
 //! How the rest of the node (API, tools) talks to the running chain.
 
-use crate::config::NodeRole;
+use crate::{
+    config::NodeRole,
+    executor::{Mailbox, Shared},
+};
+use std::sync::{Arc, atomic::Ordering};
 use dirchain_state::{Outcome, TxError};
 use dirchain_types::ids::{Digest, PublicKey};
 
@@ -13,6 +17,12 @@ pub enum SubmitError {
     /// The transaction would never apply (same typed errors as execution).
     #[error(transparent)]
     Rejected(#[from] TxError),
+    /// Another transaction of the same signer with the same nonce is pending.
+    #[error("another transaction with nonce {nonce} of this signer is pending")]
+    NonceTaken { nonce: u64 },
+    /// The signer has as many transactions pending as one signer may.
+    #[error("the signer has {pending} transactions pending, the most one signer may; try again later")]
+    SignerBusy { pending: usize },
     /// The node is shutting down.
     #[error("the node is shutting down")]
     Unavailable,
@@ -50,21 +60,33 @@ pub enum TxStatus {
 
 /// A cheap, cloneable handle to a running node.
 #[derive(Clone)]
-pub struct Handle {}
+pub struct Handle {
+    executor: Mailbox,
+    shared: Arc<Shared>,
+}
 
 impl Handle {
+    pub(crate) fn new(executor: Mailbox, shared: Arc<Shared>) -> Self {
+        Self { executor, shared }
+    }
+
     /// Checks a transaction (decoding, signature, signer, nonce) and adds it to the
-    /// mempool, from where it is gossiped to the other validators. Returns its hash;
-    /// submitting a transaction that is already pending returns its hash again.
-    pub async fn submit(&self, _tx: Vec<u8>) -> Result<Digest, SubmitError> {
-        unimplemented!("being wired")
+    /// mempool, from where it is gossiped to the other nodes. Returns its hash;
+    /// submitting a transaction that is already pending or final returns its hash again.
+    pub async fn submit(&self, tx: Vec<u8>) -> Result<Digest, SubmitError> {
+        self.executor.submit(tx).await
     }
 
     pub async fn status(&self) -> Result<Status, SubmitError> {
-        unimplemented!("being wired")
+        self.executor.status().await
     }
 
-    pub async fn tx_status(&self, _hash: Digest) -> Result<TxStatus, SubmitError> {
-        unimplemented!("being wired")
+    pub async fn tx_status(&self, hash: Digest) -> Result<TxStatus, SubmitError> {
+        self.executor.tx_status(hash).await
+    }
+
+    /// The latest finalized height, without asking the executor.
+    pub fn height(&self) -> u64 {
+        self.shared.height.load(Ordering::Relaxed)
     }
 }

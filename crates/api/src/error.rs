@@ -1,0 +1,377 @@
+//! The one error type of the API and its JSON shape. The status and code of
+//! every failure are decided here (see the tables in the crate documentation).
+
+use axum::{
+    Json,
+    extract::rejection::PathRejection,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use dirchain_chain::SubmitError;
+use dirchain_state::TxError;
+use serde::Serialize;
+
+/// What `Retry-After` tells a client when the mempool, or its signer's share
+/// of it, is full: blocks drain it about once a second, so waiting longer only
+/// adds latency.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
+/// A failed request: an HTTP status, a stable code and a message for people.
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after_secs: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    fn retry_later(self) -> Self {
+        Self {
+            retry_after_secs: Some(RETRY_AFTER_SECS),
+            ..self
+        }
+    }
+
+    #[cfg(test)]
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn empty_body(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "empty_body", message)
+    }
+
+    pub fn bad_json(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_json", message)
+    }
+
+    pub fn bad_hex(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_hex", message)
+    }
+
+    pub fn bad_hash(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_hash", message)
+    }
+
+    pub fn bad_body(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_body", message)
+    }
+
+    pub fn payload_too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+    }
+
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            message,
+        )
+    }
+
+    pub fn unknown_route(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "unknown_route", message)
+    }
+
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            message,
+        )
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(error: SubmitError) -> Self {
+        let message = error.to_string();
+        match error {
+            SubmitError::Busy { .. } => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message).retry_later()
+            }
+            SubmitError::SignerBusy { .. } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "signer_busy", message).retry_later()
+            }
+            SubmitError::NonceTaken { .. } => {
+                Self::new(StatusCode::CONFLICT, "nonce_taken", message)
+            }
+            SubmitError::Unavailable => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+            }
+            SubmitError::Rejected(error) => {
+                Self::new(tx_error_status(&error), error.code(), message)
+            }
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::new(rejection.status(), "bad_path", rejection.body_text())
+    }
+}
+
+/// The status of a refused transaction, by what its sender has to change. No
+/// wildcard: a new `TxError` variant must be placed here deliberately.
+fn tx_error_status(error: &TxError) -> StatusCode {
+    use TxError::*;
+    match error {
+        Malformed(_)
+        | BadSignature
+        | WrongChain { .. }
+        | WrongChannel { .. }
+        | InvalidField(_)
+        | PersonalDataUnconditional(_) => StatusCode::BAD_REQUEST,
+        UnknownSigner
+        | KeyRevoked
+        | KeyExpired { .. }
+        | OrgInactive(_)
+        | WrongRole { .. }
+        | NotChannelMember { .. }
+        | NotOwner { .. } => StatusCode::FORBIDDEN,
+        StaleNonce { .. }
+        | FutureNonce { .. }
+        | UnknownChannel(_)
+        | NotFound { .. }
+        | AlreadyExists { .. }
+        | ProposalClosed(_)
+        | ProposalExpired { .. }
+        | AlreadyVoted(_)
+        | InvalidAction(_)
+        | ItemRetired(_)
+        | StaleVersion { .. }
+        | NotShareable(_)
+        | AlreadyDecided(_)
+        | AlreadyRevoked { .. }
+        | AlreadyNotarized { .. } => StatusCode::CONFLICT,
+        QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Storage(_) | CorruptState(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::warn!(status = %self.status, code = self.code, message = %self.message, "API request failed");
+        } else {
+            tracing::debug!(status = %self.status, code = self.code, message = %self.message, "API request refused");
+        }
+        let body = Json(ErrorBody {
+            code: self.code,
+            message: &self.message,
+        });
+        let mut response = (self.status, body).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dirchain_state::store::StoreError;
+    use dirchain_types::{domain::Role, ids::sha256, tx::TxKind};
+
+    /// One of every variant, with the status the crate documentation promises.
+    fn every_tx_error() -> Vec<(TxError, StatusCode)> {
+        let digest = sha256(&[b"d"]);
+        let s = || "x".to_string();
+        vec![
+            (TxError::Malformed(s()), StatusCode::BAD_REQUEST),
+            (TxError::BadSignature, StatusCode::BAD_REQUEST),
+            (
+                TxError::WrongChain {
+                    expected: s(),
+                    got: s(),
+                },
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                TxError::WrongChannel {
+                    kind: TxKind::ALL[0],
+                },
+                StatusCode::BAD_REQUEST,
+            ),
+            (TxError::InvalidField(s()), StatusCode::BAD_REQUEST),
+            (
+                TxError::PersonalDataUnconditional(s()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (TxError::UnknownSigner, StatusCode::FORBIDDEN),
+            (TxError::KeyRevoked, StatusCode::FORBIDDEN),
+            (TxError::KeyExpired { expires_at: 1 }, StatusCode::FORBIDDEN),
+            (TxError::OrgInactive(s()), StatusCode::FORBIDDEN),
+            (
+                TxError::WrongRole {
+                    kind: TxKind::ALL[0],
+                    role: Role::Steward,
+                },
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                TxError::NotChannelMember {
+                    org: s(),
+                    channel: s(),
+                },
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                TxError::not_owner("item", &"i", &"o"),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                TxError::StaleNonce {
+                    expected: 2,
+                    got: 1,
+                },
+                StatusCode::CONFLICT,
+            ),
+            (
+                TxError::FutureNonce {
+                    expected: 2,
+                    got: 3,
+                },
+                StatusCode::CONFLICT,
+            ),
+            (TxError::UnknownChannel(s()), StatusCode::CONFLICT),
+            (
+                TxError::NotFound {
+                    what: "item",
+                    id: s(),
+                },
+                StatusCode::CONFLICT,
+            ),
+            (
+                TxError::AlreadyExists {
+                    what: "item",
+                    id: s(),
+                },
+                StatusCode::CONFLICT,
+            ),
+            (TxError::ProposalClosed(digest), StatusCode::CONFLICT),
+            (
+                TxError::ProposalExpired {
+                    id: digest,
+                    expires_at: 1,
+                },
+                StatusCode::CONFLICT,
+            ),
+            (TxError::AlreadyVoted(s()), StatusCode::CONFLICT),
+            (TxError::InvalidAction(s()), StatusCode::CONFLICT),
+            (TxError::ItemRetired(s()), StatusCode::CONFLICT),
+            (
+                TxError::StaleVersion {
+                    id: s(),
+                    current: 2,
+                    got: 1,
+                },
+                StatusCode::CONFLICT,
+            ),
+            (TxError::NotShareable(s()), StatusCode::CONFLICT),
+            (TxError::AlreadyDecided(digest), StatusCode::CONFLICT),
+            (
+                TxError::AlreadyRevoked {
+                    what: "permission",
+                    id: s(),
+                },
+                StatusCode::CONFLICT,
+            ),
+            (
+                TxError::AlreadyNotarized { digest, height: 1 },
+                StatusCode::CONFLICT,
+            ),
+            (
+                TxError::QuotaExceeded {
+                    channel: s(),
+                    what: "transactions per block",
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (
+                TxError::Storage(StoreError::InvalidPartitionPrefix(s())),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                TxError::CorruptState(s()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        ]
+    }
+
+    #[test]
+    fn tx_errors_keep_their_code_and_get_the_documented_status() {
+        for (error, status) in every_tx_error() {
+            let code = error.code();
+            let message = error.to_string();
+            let api = ApiError::from(SubmitError::Rejected(error));
+            assert_eq!((api.status, api.code), (status, code));
+            assert_eq!(api.message, message);
+            assert_eq!(api.retry_after_secs, None);
+        }
+    }
+
+    #[test]
+    fn node_refusals_get_their_own_codes() {
+        let cases = [
+            (
+                SubmitError::Busy { txs: 1, bytes: 2 },
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                Some(RETRY_AFTER_SECS),
+            ),
+            (
+                SubmitError::SignerBusy { pending: 3 },
+                StatusCode::TOO_MANY_REQUESTS,
+                "signer_busy",
+                Some(RETRY_AFTER_SECS),
+            ),
+            (
+                SubmitError::NonceTaken { nonce: 4 },
+                StatusCode::CONFLICT,
+                "nonce_taken",
+                None,
+            ),
+            (
+                SubmitError::Unavailable,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                None,
+            ),
+        ];
+        for (error, status, code, retry_after_secs) in cases {
+            let message = error.to_string();
+            let api = ApiError::from(error);
+            assert_eq!((api.status, api.code), (status, code));
+            assert_eq!(api.message, message);
+            assert_eq!(api.retry_after_secs, retry_after_secs);
+        }
+    }
+
+    #[test]
+    fn only_node_faults_are_server_errors() {
+        for (error, status) in every_tx_error() {
+            assert_eq!(status.is_server_error(), error.is_internal(), "{error:?}");
+        }
+    }
+}

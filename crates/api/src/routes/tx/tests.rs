@@ -1,0 +1,425 @@
+use super::*;
+use crate::mock::{MockNode, call, encoded, get, post, signed_tx};
+use axum::http::HeaderMap;
+use dirchain_chain::SubmitError;
+use dirchain_state::TxError;
+use dirchain_types::{domain::Role, records::Refusal, tx::TxKind};
+use serde_json::{Value, json};
+
+const JSON_UTF8: &str = "application/json; charset=utf-8";
+
+fn json_body(tx: &[u8]) -> String {
+    json!({"tx": commonware_formatting::hex(tx)}).to_string()
+}
+
+async fn submit_binary(node: &MockNode, body: Vec<u8>) -> (StatusCode, HeaderMap, Value) {
+    call(node.clone(), post("/v1/tx", Some(BINARY), body)).await
+}
+
+async fn submit_json(node: &MockNode, body: impl Into<String>) -> (StatusCode, HeaderMap, Value) {
+    call(node.clone(), post("/v1/tx", Some(JSON), body.into())).await
+}
+
+#[track_caller]
+fn assert_error(answer: &(StatusCode, HeaderMap, Value), status: StatusCode, code: &str) {
+    let (got, _, body) = answer;
+    assert_eq!(
+        (*got, body["code"].as_str()),
+        (status, Some(code)),
+        "{body}"
+    );
+    let message = body["message"].as_str().expect("a message");
+    assert!(!message.is_empty());
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        2,
+        "only code and message: {body}"
+    );
+}
+
+#[tokio::test]
+async fn submit_binary_is_accepted_as_pending() {
+    let node = MockNode::new();
+    let tx = signed_tx();
+    let hash = tx.hash().to_string();
+    let (status, headers, body) = submit_binary(&node, encoded(&tx)).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(body, json!({"hash": hash, "status": "pending"}));
+    assert_eq!(headers[header::LOCATION], format!("/v1/tx/{hash}"));
+    assert_eq!(node.submitted(), vec![encoded(&tx)]);
+}
+
+#[tokio::test]
+async fn submit_json_hex_is_accepted_as_pending() {
+    let node = MockNode::new();
+    let tx = signed_tx();
+    let hash = tx.hash().to_string();
+    for (content_type, body) in [
+        (JSON, json_body(&encoded(&tx))),
+        (
+            JSON_UTF8,
+            json_body(&encoded(&tx))
+                .to_uppercase()
+                .replace("\"TX\"", "\"tx\""),
+        ),
+        (
+            "Application/JSON",
+            format!(" \n{}\n", json_body(&encoded(&tx))),
+        ),
+    ] {
+        let (status, _, answer) =
+            call(node.clone(), post("/v1/tx", Some(content_type), body)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{content_type}: {answer}");
+        assert_eq!(answer, json!({"hash": hash, "status": "pending"}));
+    }
+    assert!(node.submitted().iter().all(|bytes| *bytes == encoded(&tx)));
+}
+
+#[tokio::test]
+async fn submit_with_bad_hex_is_400() {
+    let node = MockNode::new();
+    let good = commonware_formatting::hex(&encoded(&signed_tx()));
+    for bad in [
+        format!("{good}0"),
+        format!("0x{good}"),
+        format!("{good}zz"),
+        good.replacen(&good[..2], "  ", 1),
+    ] {
+        let answer = submit_json(&node, json!({"tx": bad}).to_string()).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "bad_hex");
+    }
+    assert!(node.submitted().is_empty());
+}
+
+#[tokio::test]
+async fn submit_with_bad_json_is_400() {
+    let node = MockNode::new();
+    for bad in [
+        "{",
+        "[]",
+        "{}",
+        r#"{"tx": 1}"#,
+        r#"{"tx": null}"#,
+        r#"{"tx": "00", "fee": 1}"#,
+        r#"{"transaction": "00"}"#,
+        "\u{0}",
+    ] {
+        let answer = submit_json(&node, bad).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "bad_json");
+    }
+    assert!(node.submitted().is_empty());
+}
+
+#[tokio::test]
+async fn submit_with_another_content_type_is_415() {
+    let node = MockNode::new();
+    let tx = encoded(&signed_tx());
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonx"),
+        Some(""),
+    ] {
+        let answer = call(node.clone(), post("/v1/tx", content_type, tx.clone())).await;
+        assert_error(
+            &answer,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        );
+    }
+    assert!(node.submitted().is_empty());
+}
+
+#[tokio::test]
+async fn submit_with_no_transaction_is_400() {
+    let node = MockNode::new();
+    assert_error(
+        &submit_binary(&node, Vec::new()).await,
+        StatusCode::BAD_REQUEST,
+        "empty_body",
+    );
+    assert_error(
+        &submit_json(&node, "").await,
+        StatusCode::BAD_REQUEST,
+        "empty_body",
+    );
+    assert_error(
+        &submit_json(&node, r#"{"tx": ""}"#).await,
+        StatusCode::BAD_REQUEST,
+        "empty_body",
+    );
+    assert!(node.submitted().is_empty());
+}
+
+#[tokio::test]
+async fn submit_above_the_limits_is_413() {
+    let node = MockNode::new();
+    // Bodies above the limit, in either form.
+    assert_error(
+        &submit_binary(&node, vec![0; MAX_BODY_BYTES + 1]).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    let hex = "00".repeat(MAX_BODY_BYTES / 2);
+    assert_error(
+        &submit_json(&node, json!({"tx": hex}).to_string()).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    // Bodies within it whose transaction is above MAX_TX_BYTES.
+    let oversized = vec![0; MAX_TX_BYTES + 1];
+    assert_error(
+        &submit_binary(&node, oversized.clone()).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    assert_error(
+        &submit_json(&node, json_body(&oversized)).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    assert!(node.submitted().is_empty());
+}
+
+#[tokio::test]
+async fn the_largest_transaction_fits_in_either_form() {
+    let node = MockNode::new();
+    // Not a transaction, so the node refuses it: the size checks passed it on.
+    let largest = vec![0xff; MAX_TX_BYTES];
+    assert_error(
+        &submit_binary(&node, largest.clone()).await,
+        StatusCode::BAD_REQUEST,
+        "malformed",
+    );
+    let padded = format!(
+        "{}{}",
+        " ".repeat(JSON_OVERHEAD_BYTES - 16),
+        json_body(&largest)
+    );
+    assert!(padded.len() <= MAX_BODY_BYTES);
+    assert_error(
+        &submit_json(&node, padded).await,
+        StatusCode::BAD_REQUEST,
+        "malformed",
+    );
+}
+
+#[tokio::test]
+async fn submit_of_bytes_that_are_no_transaction_is_400_malformed() {
+    let node = MockNode::new();
+    let mut truncated = encoded(&signed_tx());
+    truncated.pop();
+    for bad in [vec![1, 2, 3], truncated] {
+        assert_error(
+            &submit_binary(&node, bad).await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        );
+    }
+}
+
+#[tokio::test]
+async fn submit_with_a_forged_signature_is_400_bad_signature() {
+    let node = MockNode::new();
+    let mut tx = signed_tx();
+    tx.tx.nonce += 1;
+    assert_error(
+        &submit_binary(&node, encoded(&tx)).await,
+        StatusCode::BAD_REQUEST,
+        "bad_signature",
+    );
+}
+
+#[tokio::test]
+async fn submit_to_a_full_mempool_is_503_with_retry_after() {
+    let node = MockNode::new();
+    node.refuse_next(SubmitError::Busy {
+        txs: 10,
+        bytes: 2_000,
+    });
+    let answer = submit_binary(&node, encoded(&signed_tx())).await;
+    assert_error(&answer, StatusCode::SERVICE_UNAVAILABLE, "busy");
+    assert_eq!(
+        answer.1[header::RETRY_AFTER],
+        crate::error::RETRY_AFTER_SECS.to_string()
+    );
+    assert!(answer.2["message"].as_str().unwrap().contains("full"));
+}
+
+#[tokio::test]
+async fn submit_beyond_the_signers_share_is_429_with_retry_after() {
+    let node = MockNode::new();
+    node.refuse_next(SubmitError::SignerBusy { pending: 64 });
+    let answer = submit_binary(&node, encoded(&signed_tx())).await;
+    assert_error(&answer, StatusCode::TOO_MANY_REQUESTS, "signer_busy");
+    assert_eq!(
+        answer.1[header::RETRY_AFTER],
+        crate::error::RETRY_AFTER_SECS.to_string()
+    );
+}
+
+#[tokio::test]
+async fn submit_reusing_a_pending_nonce_is_409() {
+    let node = MockNode::new();
+    node.refuse_next(SubmitError::NonceTaken { nonce: 0 });
+    let answer = submit_binary(&node, encoded(&signed_tx())).await;
+    assert_error(&answer, StatusCode::CONFLICT, "nonce_taken");
+    assert!(answer.1.get(header::RETRY_AFTER).is_none());
+}
+
+#[tokio::test]
+async fn submit_to_a_stopping_node_is_503_without_retry_after() {
+    let node = MockNode::new();
+    node.stop();
+    let answer = submit_binary(&node, encoded(&signed_tx())).await;
+    assert_error(&answer, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert!(answer.1.get(header::RETRY_AFTER).is_none());
+}
+
+/// One refusal of each status class, through the router; `error.rs` checks
+/// every variant's status.
+#[tokio::test]
+async fn refused_transactions_answer_with_their_code() {
+    let cases = [
+        (
+            TxError::WrongChain {
+                expected: "a".into(),
+                got: "b".into(),
+            },
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            TxError::WrongRole {
+                kind: TxKind::ALL[0],
+                role: Role::Steward,
+            },
+            StatusCode::FORBIDDEN,
+        ),
+        (TxError::UnknownSigner, StatusCode::FORBIDDEN),
+        (
+            TxError::StaleNonce {
+                expected: 4,
+                got: 3,
+            },
+            StatusCode::CONFLICT,
+        ),
+        (
+            TxError::FutureNonce {
+                expected: 4,
+                got: 9,
+            },
+            StatusCode::CONFLICT,
+        ),
+        (
+            TxError::QuotaExceeded {
+                channel: "c".into(),
+                what: "bytes per block",
+            },
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        (
+            TxError::CorruptState("x".into()),
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ),
+    ];
+    for (error, status) in cases {
+        let node = MockNode::new();
+        let code = error.code();
+        let message = error.to_string();
+        node.refuse_next(error.into());
+        let answer = submit_binary(&node, encoded(&signed_tx())).await;
+        assert_error(&answer, status, code);
+        assert_eq!(answer.2["message"], message);
+    }
+}
+
+#[tokio::test]
+async fn tx_status_follows_a_transaction() {
+    let node = MockNode::new();
+    let tx = signed_tx();
+    let hash = tx.hash();
+    let url = format!("/v1/tx/{hash}");
+
+    let (status, _, body) = call(node.clone(), get(&url)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, json!({"hash": hash.to_string(), "status": "unknown"}));
+
+    submit_binary(&node, encoded(&tx)).await;
+    let (status, _, body) = call(node.clone(), get(&url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"hash": hash.to_string(), "status": "pending"}));
+
+    node.set_tx(
+        hash,
+        TxStatus::Finalized {
+            height: 7,
+            index: 3,
+            outcome: Outcome::Applied,
+        },
+    );
+    // Any case of hex names the same transaction; answers are lowercase.
+    let (status, _, body) = call(
+        node.clone(),
+        get(&url.to_uppercase().replace("/V1/TX/", "/v1/tx/")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({
+            "hash": hash.to_string(),
+            "status": "finalized",
+            "height": 7,
+            "index": 3,
+            "outcome": {"result": "applied"},
+        })
+    );
+}
+
+#[tokio::test]
+async fn tx_status_shows_a_refused_access() {
+    let node = MockNode::new();
+    let hash = signed_tx().hash();
+    node.set_tx(
+        hash,
+        TxStatus::Finalized {
+            height: 9,
+            index: 0,
+            outcome: Outcome::AccessRefused(Refusal::NotParty),
+        },
+    );
+    let (status, _, body) = call(node, get(&format!("/v1/tx/{hash}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["outcome"],
+        json!({"result": "access_refused", "refusal": "not-party"})
+    );
+}
+
+#[tokio::test]
+async fn tx_status_of_a_malformed_hash_is_400() {
+    let node = MockNode::new();
+    let hash = signed_tx().hash().to_string();
+    for bad in [
+        "nothex".to_string(),
+        hash[..63].to_string(),
+        format!("{hash}00"),
+        format!("0x{}", &hash[2..]),
+        format!("%20{}", &hash[1..]),
+    ] {
+        let answer = call(node.clone(), get(&format!("/v1/tx/{bad}"))).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "bad_hash");
+    }
+    // Percent-encoded bytes that are not UTF-8 never reach the hex parser.
+    let answer = call(node, get("/v1/tx/%FF%FE")).await;
+    assert_error(&answer, StatusCode::BAD_REQUEST, "bad_path");
+}
+
+#[tokio::test]
+async fn tx_status_of_a_stopping_node_is_503() {
+    let node = MockNode::new();
+    node.stop();
+    let answer = call(node, get(&format!("/v1/tx/{}", signed_tx().hash()))).await;
+    assert_error(&answer, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+}

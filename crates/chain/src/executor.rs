@@ -1,0 +1,695 @@
+//! The executor actor: owns the ledger, the mempool and the state of verified
+//! blocks that are not final yet. Consensus asks it to build and check blocks;
+//! marshal hands it finalized blocks to apply; the API submits transactions.
+//! One actor, so that every read and write of the state is serialized.
+
+use crate::{
+    block::{ChainBlock, ConsensusContext},
+    config::NodeRole,
+    handle::{Status, SubmitError, TxStatus},
+    limits::{
+        MAX_CLOCK_SKEW_MS, MAX_PENDING_BLOCKS, MAX_RECENT_RECEIPTS,
+    },
+    mempool::{Inserted, Limits, Mempool, MempoolError},
+};
+use commonware_codec::EncodeSize;
+use commonware_cryptography::{Digested, Digestible};
+use commonware_runtime::{Clock, Metrics, Spawner, Storage};
+use commonware_utils::{
+    Acknowledgement,
+    acknowledgement::Exact,
+    channel::{mpsc, oneshot},
+};
+use dirchain_state::{
+    Ledger, LedgerError, Outcome, TxError, VerifiedTx, decode_tx, store::Speculative, verify_txs,
+};
+use dirchain_types::{
+    block::{Block, BlockContext},
+    bounded::List,
+    ids::{Digest, PublicKey},
+    limits::{MAX_BLOCK_BYTES, MAX_BLOCK_TXS},
+    tx::SignedTx,
+};
+use std::{
+    collections::{BTreeMap, HashMap, VecDeque},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    time::UNIX_EPOCH,
+};
+use commonware_macros::select;
+use tracing::{debug, info, warn};
+
+/// Bytes of a block besides its transactions (header fields, length prefix), kept free when
+/// filling a block up to [MAX_BLOCK_BYTES].
+const BLOCK_HEADER_ALLOWANCE: usize = 1024;
+
+pub(crate) enum Message {
+    /// Build a block on `chain`'s last block; `chain` holds the unverified ancestors needed
+    /// to reach a known state, oldest first.
+    Propose {
+        context: ConsensusContext,
+        chain: Vec<Digested<ChainBlock>>,
+        reply: oneshot::Sender<Option<Digested<ChainBlock>>>,
+    },
+    /// Check `chain`'s last block against its parent (the one before it).
+    Verify {
+        chain: Vec<Digested<ChainBlock>>,
+        reply: oneshot::Sender<Verdict>,
+    },
+    Submit {
+        tx: Vec<u8>,
+        /// From a peer's gossip: not gossiped again (every validator is connected to every
+        /// other), and no one waits for the answer.
+        from_peer: bool,
+        reply: Option<oneshot::Sender<Result<Digest, SubmitError>>>,
+    },
+    Status {
+        reply: oneshot::Sender<Status>,
+    },
+    TxStatus {
+        hash: Digest,
+        reply: oneshot::Sender<TxStatus>,
+    },
+}
+
+/// The committed tip, shared with the application so it knows how far back to walk.
+#[derive(Default)]
+pub(crate) struct Shared {
+    pub height: AtomicU64,
+    pub mempool_txs: AtomicUsize,
+    pub peers: AtomicUsize,
+}
+
+#[derive(Clone)]
+pub(crate) struct Mailbox(mpsc::Sender<Message>);
+
+impl Mailbox {
+    pub async fn propose(
+        &self,
+        context: ConsensusContext,
+        chain: Vec<Digested<ChainBlock>>,
+    ) -> Option<Digested<ChainBlock>> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::Propose {
+                context,
+                chain,
+                reply,
+            })
+            .await
+            .ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// `None` when the executor has stopped.
+    pub async fn verify(&self, chain: Vec<Digested<ChainBlock>>) -> Option<Verdict> {
+        let (reply, rx) = oneshot::channel();
+        self.0.send(Message::Verify { chain, reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    pub async fn submit(&self, tx: Vec<u8>) -> Result<Digest, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::Submit {
+                tx,
+                from_peer: false,
+                reply: Some(reply),
+            })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)?
+    }
+
+    /// Hands a gossiped transaction over without waiting (a full mailbox drops it: gossip
+    /// is best effort, the sender's own node keeps it).
+    pub fn gossiped(&self, tx: Vec<u8>) {
+        let _ = self.0.try_send(Message::Submit {
+            tx,
+            from_peer: true,
+            reply: None,
+        });
+    }
+
+    pub async fn status(&self) -> Result<Status, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::Status { reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)
+    }
+
+    pub async fn tx_status(&self, hash: Digest) -> Result<TxStatus, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::TxStatus { hash, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)
+    }
+}
+
+/// What a validator makes of a proposed block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Valid,
+    /// It can never become valid: vote against it.
+    Invalid,
+    /// Its parent's state is not known yet (the node is catching up): ask again later.
+    Unknown,
+}
+
+/// A verified block that is not final yet, with the state it leads to.
+struct Pending {
+    height: u64,
+    state: Speculative,
+    receipts: Vec<dirchain_state::Receipt>,
+}
+
+/// The finalized tip.
+struct Tip {
+    height: u64,
+    digest: Digest,
+    timestamp_ms: u64,
+}
+
+pub(crate) struct Executor<E: Storage + Clock + Metrics + Spawner> {
+    context: E,
+    ledger: Ledger<E>,
+    mempool: Mempool,
+    pending: HashMap<Digest, Pending>,
+    /// Pending blocks by height, to drop the oldest first.
+    pending_order: BTreeMap<u64, Vec<Digest>>,
+    tip: Tip,
+    receipts: HashMap<Digest, (u64, u32, Outcome)>,
+    receipt_order: VecDeque<Digest>,
+    shared: Arc<Shared>,
+    role: NodeRole,
+    public_key: PublicKey,
+    validators: Vec<PublicKey>,
+    genesis: Digest,
+    gossip: mpsc::Sender<SignedTx>,
+    mailbox: mpsc::Receiver<Message>,
+    finalized: mpsc::UnboundedReceiver<(Digested<ChainBlock>, Exact)>,
+}
+
+/// Why the executor stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutorError {
+    #[error("finalized block {height} does not execute to the state it claims: {source}")]
+    Diverged { height: u64, source: LedgerError },
+    #[error("the state store failed: {0}")]
+    Ledger(#[from] LedgerError),
+}
+
+pub(crate) struct ExecutorConfig {
+    pub role: NodeRole,
+    pub public_key: PublicKey,
+    pub validators: Vec<PublicKey>,
+    pub genesis: Digest,
+    /// The block the stored state reflects (the genesis block when new).
+    pub tip: (u64, Digest, u64),
+}
+
+impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> {
+    pub fn new(
+        context: E,
+        ledger: Ledger<E>,
+        config: ExecutorConfig,
+        gossip: mpsc::Sender<SignedTx>,
+        finalized: mpsc::UnboundedReceiver<(Digested<ChainBlock>, Exact)>,
+        shared: Arc<Shared>,
+    ) -> (Self, Mailbox) {
+        let (sender, mailbox) = mpsc::channel(crate::limits::MAILBOX_SIZE);
+        shared.height.store(config.tip.0, Ordering::Relaxed);
+        let executor = Self {
+            context,
+            ledger,
+            mempool: Mempool::new(Limits::default()),
+            pending: HashMap::new(),
+            pending_order: BTreeMap::new(),
+            tip: Tip {
+                height: config.tip.0,
+                digest: config.tip.1,
+                timestamp_ms: config.tip.2,
+            },
+            receipts: HashMap::new(),
+            receipt_order: VecDeque::new(),
+            shared,
+            role: config.role,
+            public_key: config.public_key,
+            validators: config.validators,
+            genesis: config.genesis,
+            gossip,
+            mailbox,
+            finalized,
+        };
+        (executor, Mailbox(sender))
+    }
+
+    pub async fn run(mut self) -> Result<(), ExecutorError> {
+        loop {
+            // Finalized blocks first: they free the mempool and move the tip.
+            let message = select! {
+                finalized = self.finalized.recv() => {
+                    let Some((block, ack)) = finalized else {
+                        return Ok(());
+                    };
+                    self.finalize(block).await?;
+                    ack.acknowledge();
+                    continue;
+                },
+                message = self.mailbox.recv() => {
+                    let Some(message) = message else {
+                        return Ok(());
+                    };
+                    message
+                },
+            };
+            match message {
+                Message::Propose {
+                    context,
+                    chain,
+                    reply,
+                } => {
+                    let block = self.propose(context, chain).await?;
+                    let _ = reply.send(block);
+                }
+                Message::Verify { chain, reply } => {
+                    let verdict = self.verify(chain).await?;
+                    let _ = reply.send(verdict);
+                }
+                Message::Submit {
+                    tx,
+                    from_peer,
+                    reply,
+                } => {
+                    let result = self.submit(tx, from_peer).await?;
+                    if let Some(reply) = reply {
+                        let _ = reply.send(result);
+                    }
+                }
+                Message::Status { reply } => {
+                    let status = self.status();
+                    let _ = reply.send(status);
+                }
+                Message::TxStatus { hash, reply } => {
+                    let status = self.tx_status(&hash);
+                    let _ = reply.send(status);
+                }
+            }
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.context
+            .current()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    }
+
+    /// The state a block with this parent executes on: `Ok(None)` for the committed state,
+    /// `Ok(Some)` for a pending block's, `Err(())` when the parent's state is unknown.
+    fn parent_state(&self, parent: &Digest) -> Result<Option<&Speculative>, ()> {
+        if *parent == self.tip.digest {
+            return Ok(None);
+        }
+        self.pending.get(parent).map(|p| Some(&p.state)).ok_or(())
+    }
+
+    /// Executes the unverified ancestors in `chain` (all but the last block), oldest first,
+    /// so that the last block's parent state is known. False if a link does not check out.
+    async fn replay_ancestors(
+        &mut self,
+        chain: &[Digested<ChainBlock>],
+    ) -> Result<bool, ExecutorError> {
+        let Some((_, ancestors)) = chain.split_last() else {
+            return Ok(false);
+        };
+        for block in ancestors {
+            if self.pending.contains_key(&block.digest()) || block.digest() == self.tip.digest {
+                continue;
+            }
+            if !self.check_and_keep(block).await? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn propose(
+        &mut self,
+        context: ConsensusContext,
+        chain: Vec<Digested<ChainBlock>>,
+    ) -> Result<Option<Digested<ChainBlock>>, ExecutorError> {
+        let Some(parent) = chain.last().cloned() else {
+            return Ok(None);
+        };
+        if !self.replay_ancestors(&chain).await? {
+            return Ok(None);
+        }
+        let parent_state = match self.parent_state(&parent.digest()) {
+            Ok(state) => state.cloned(),
+            Err(()) => {
+                // The tip moved past this parent's branch: nothing to build on here.
+                debug!(parent = %parent.digest(), "parent state unknown; not proposing");
+                return Ok(None);
+            }
+        };
+        let height = parent.inner().0.height + 1;
+        let timestamp_ms = self.now_ms().max(parent.inner().0.timestamp_ms);
+        let ctx = BlockContext {
+            height,
+            timestamp_ms,
+        };
+
+        // Each signer's next nonce at the parent, so the block takes the next run of each.
+        let mut nonces = BTreeMap::new();
+        let signers: Vec<PublicKey> = self.mempool.signers().cloned().collect();
+        for signer in signers {
+            let nonce = self
+                .ledger
+                .next_nonce(parent_state.as_ref(), &signer)
+                .await?;
+            nonces.insert(signer, nonce);
+        }
+        let candidates = self.mempool.candidates(
+            MAX_BLOCK_TXS,
+            MAX_BLOCK_BYTES - BLOCK_HEADER_ALLOWANCE,
+            |signer| nonces.get(signer).copied(),
+        );
+        let proposal = self
+            .ledger
+            .propose(parent_state.as_ref(), ctx, candidates)
+            .await?;
+        for (hash, error) in &proposal.excluded {
+            // A transaction the state refuses for a reason other than its turn never will
+            // apply: drop it. (Nonce errors mean an earlier one is still on its way.)
+            if !matches!(
+                error,
+                TxError::StaleNonce { .. } | TxError::FutureNonce { .. }
+            ) {
+                debug!(tx = %hash, %error, "dropping transaction refused at proposal");
+                self.mempool.remove(hash);
+            }
+        }
+        let block = Block {
+            parent: parent.digest(),
+            height,
+            epoch: context.round.epoch().get(),
+            view: context.round.view().get(),
+            parent_view: context.parent.0.get(),
+            proposer: context.leader.clone(),
+            timestamp_ms,
+            state_root: proposal.state.root(),
+            txs: List::new(
+                proposal
+                    .txs
+                    .into_iter()
+                    .map(VerifiedTx::into_inner)
+                    .collect(),
+            )
+            .expect("candidates are capped at MAX_BLOCK_TXS"),
+        };
+        let digest = block.digest();
+        self.keep(
+            digest,
+            Pending {
+                height,
+                state: proposal.state,
+                receipts: proposal.receipts,
+            },
+        );
+        Ok(Some(Digested::precomputed(ChainBlock(block), digest)))
+    }
+
+    async fn verify(&mut self, chain: Vec<Digested<ChainBlock>>) -> Result<Verdict, ExecutorError> {
+        let Some(block) = chain.last() else {
+            return Ok(Verdict::Invalid);
+        };
+        if self.pending.contains_key(&block.digest()) {
+            return Ok(Verdict::Valid);
+        }
+        if block.inner().0.height <= self.tip.height {
+            // A height already final: this block is on a dead branch.
+            return Ok(Verdict::Invalid);
+        }
+        if !self.replay_ancestors(&chain).await? {
+            return Ok(Verdict::Invalid);
+        }
+        if self.parent_state(&block.inner().0.parent).is_err() {
+            return Ok(Verdict::Unknown);
+        }
+        if block.inner().0.timestamp_ms > self.now_ms() + MAX_CLOCK_SKEW_MS {
+            warn!(height = block.inner().0.height, "block claims a time too far ahead; not voting for it");
+            return Ok(Verdict::Invalid);
+        }
+        Ok(if self.check_and_keep(block).await? {
+            Verdict::Valid
+        } else {
+            Verdict::Invalid
+        })
+    }
+
+    /// Checks a block against its parent's state (time, size, signatures, every transaction,
+    /// the state root) and keeps the state it leads to.
+    async fn check_and_keep(
+        &mut self,
+        block: &Digested<ChainBlock>,
+    ) -> Result<bool, ExecutorError> {
+        let parent_state = match self.parent_state(&block.inner().0.parent) {
+            Ok(state) => state.cloned(),
+            Err(()) => return Ok(false),
+        };
+        let parent_timestamp = if block.inner().0.parent == self.tip.digest {
+            Some(self.tip.timestamp_ms)
+        } else {
+            None
+        };
+        if parent_timestamp.is_some_and(|t| block.inner().0.timestamp_ms < t) {
+            return Ok(false);
+        }
+        if block.inner().0.encode_size() > MAX_BLOCK_BYTES {
+            return Ok(false);
+        }
+        let Some(txs) = self.verify_signatures(&block.inner().0) else {
+            warn!(height = block.inner().0.height, "block holds a transaction with a bad signature");
+            return Ok(false);
+        };
+        let ctx = BlockContext {
+            height: block.inner().0.height,
+            timestamp_ms: block.inner().0.timestamp_ms,
+        };
+        match self
+            .ledger
+            .check(parent_state.as_ref(), ctx, &txs, block.inner().0.state_root)
+            .await
+        {
+            Ok(checked) => {
+                self.keep(
+                    block.digest(),
+                    Pending {
+                        height: block.inner().0.height,
+                        state: checked.state,
+                        receipts: checked.receipts,
+                    },
+                );
+                Ok(true)
+            }
+            Err(error @ (LedgerError::InvalidTx { .. } | LedgerError::RootMismatch { .. })) => {
+                warn!(height = block.inner().0.height, %error, "refusing an invalid block");
+                Ok(false)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    fn verify_signatures(&mut self, block: &Block) -> Option<Vec<VerifiedTx>> {
+        verify_txs(block.txs.to_vec(), &mut self.context)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+    }
+
+    fn keep(&mut self, digest: Digest, pending: Pending) {
+        self.pending_order
+            .entry(pending.height)
+            .or_default()
+            .push(digest);
+        self.pending.insert(digest, pending);
+        while self.pending.len() > MAX_PENDING_BLOCKS {
+            let Some((_, oldest)) = self.pending_order.pop_first() else {
+                break;
+            };
+            for digest in oldest {
+                self.pending.remove(&digest);
+            }
+        }
+    }
+
+    async fn finalize(&mut self, block: Digested<ChainBlock>) -> Result<(), ExecutorError> {
+        let height = block.inner().0.height;
+        if height <= self.tip.height {
+            // Marshal redelivers after a restart; the state already holds it.
+            return Ok(());
+        }
+        let receipts = match self.pending.remove(&block.digest()) {
+            Some(pending) if block.inner().0.parent == self.tip.digest => {
+                self.ledger.commit(&pending.state).await?;
+                pending.receipts
+            }
+            _ => {
+                // Catching up: this node never verified the block. A finalized block carries
+                // a quorum's word, but it is still executed and its root checked.
+                let txs = self.verify_signatures(&block.inner().0).ok_or_else(|| {
+                    ExecutorError::Diverged {
+                        height,
+                        source: LedgerError::InvalidTx {
+                            index: 0,
+                            error: TxError::BadSignature,
+                        },
+                    }
+                })?;
+                let ctx = BlockContext {
+                    height,
+                    timestamp_ms: block.inner().0.timestamp_ms,
+                };
+                let checked = self
+                    .ledger
+                    .check(None, ctx, &txs, block.inner().0.state_root)
+                    .await
+                    .map_err(|source| match source {
+                        LedgerError::InvalidTx { .. } | LedgerError::RootMismatch { .. } => {
+                            ExecutorError::Diverged { height, source }
+                        }
+                        other => ExecutorError::Ledger(other),
+                    })?;
+                self.ledger.commit(&checked.state).await?;
+                checked.receipts
+            }
+        };
+        let now = self.now_ms();
+        self.tip = Tip {
+            height,
+            digest: block.digest(),
+            timestamp_ms: block.inner().0.timestamp_ms,
+        };
+        self.shared.height.store(height, Ordering::Relaxed);
+        for tx in block.inner().0.txs.iter() {
+            self.mempool.advance(&tx.tx.signer, tx.tx.nonce + 1);
+        }
+        self.shared
+            .mempool_txs
+            .store(self.mempool.len(), Ordering::Relaxed);
+        for receipt in receipts {
+            self.remember(receipt.tx, height, receipt.index, receipt.outcome);
+        }
+        // States of blocks at or below the tip are on the committed branch or a dead one.
+        let retained = self.pending_order.split_off(&(height + 1));
+        for digest in std::mem::replace(&mut self.pending_order, retained)
+            .into_values()
+            .flatten()
+        {
+            self.pending.remove(&digest);
+        }
+        info!(
+            height,
+            txs = block.inner().0.txs.len(),
+            finality_ms = now.saturating_sub(block.inner().0.timestamp_ms),
+            "finalized"
+        );
+        Ok(())
+    }
+
+    fn remember(&mut self, hash: Digest, height: u64, index: u32, outcome: Outcome) {
+        if self.receipts.insert(hash, (height, index, outcome)).is_none() {
+            self.receipt_order.push_back(hash);
+        }
+        while self.receipt_order.len() > MAX_RECENT_RECEIPTS {
+            if let Some(old) = self.receipt_order.pop_front() {
+                self.receipts.remove(&old);
+            }
+        }
+    }
+
+    async fn submit(
+        &mut self,
+        bytes: Vec<u8>,
+        from_peer: bool,
+    ) -> Result<Result<Digest, SubmitError>, ExecutorError> {
+        let tx = match decode_tx(&bytes) {
+            Ok(tx) => tx,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let hash = tx.hash();
+        if self.mempool.contains(&hash) {
+            return Ok(Ok(hash));
+        }
+        if self.receipts.contains_key(&hash) {
+            // Already final: answering with its hash makes resubmission harmless.
+            return Ok(Ok(hash));
+        }
+        let verified = match verify_txs(vec![tx.clone()], &mut self.context).pop() {
+            Some(Ok(verified)) => verified,
+            Some(Err(e)) => return Ok(Err(e.into())),
+            None => return Ok(Err(SubmitError::Unavailable)),
+        };
+        let next_nonce = match self.ledger.precheck(&verified, self.now_ms()).await {
+            Ok(nonce) => nonce,
+            Err(e) if e.is_internal() => return Err(LedgerError::Internal(e).into()),
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let result = match self.mempool.insert(verified, next_nonce) {
+            Ok(Inserted::Added) => {
+                if !from_peer {
+                    let _ = self.gossip.try_send(tx);
+                }
+                Ok(hash)
+            }
+            Ok(Inserted::AlreadyPending) => Ok(hash),
+            Err(MempoolError::Busy { txs, bytes }) => Err(SubmitError::Busy { txs, bytes }),
+            Err(MempoolError::Rejected(e)) => Err(e.into()),
+            Err(MempoolError::NonceTaken { nonce }) => Err(SubmitError::NonceTaken { nonce }),
+            Err(MempoolError::SignerFull { pending }) => Err(SubmitError::SignerBusy { pending }),
+        };
+        self.shared
+            .mempool_txs
+            .store(self.mempool.len(), Ordering::Relaxed);
+        Ok(result)
+    }
+
+    fn status(&self) -> Status {
+        Status {
+            chain_id: self.ledger.chain_id().to_string(),
+            genesis: self.genesis,
+            role: self.role,
+            public_key: self.public_key.clone(),
+            validators: self.validators.clone(),
+            height: self.tip.height,
+            block: self.tip.digest,
+            block_timestamp_ms: self.tip.timestamp_ms,
+            state_root: self.ledger.root(),
+            mempool_txs: self.mempool.len(),
+            mempool_bytes: self.mempool.bytes(),
+            peers: self.shared.peers.load(Ordering::Relaxed),
+        }
+    }
+
+    fn tx_status(&self, hash: &Digest) -> TxStatus {
+        if let Some((height, index, outcome)) = self.receipts.get(hash) {
+            return TxStatus::Finalized {
+                height: *height,
+                index: *index,
+                outcome: outcome.clone(),
+            };
+        }
+        if self.mempool.contains(hash) {
+            return TxStatus::Pending;
+        }
+        TxStatus::Unknown
+    }
+}
