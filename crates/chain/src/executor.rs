@@ -8,7 +8,7 @@ use crate::{
     config::NodeRole,
     handle::{Status, SubmitError, TxStatus},
     limits::{
-        MAX_CLOCK_SKEW_MS, MAX_PENDING_BLOCKS, MAX_RECENT_RECEIPTS,
+        MAX_CLOCK_SKEW_MS, MAX_PENDING_BLOCKS, MAX_RECENT_BLOCKS, MAX_RECENT_RECEIPTS,
     },
     mempool::{Inserted, Limits, Mempool, MempoolError},
 };
@@ -72,6 +72,18 @@ pub(crate) enum Message {
         hash: Digest,
         reply: oneshot::Sender<TxStatus>,
     },
+    Finalized {
+        height: u64,
+        reply: oneshot::Sender<Option<FinalizedBlock>>,
+    },
+}
+
+/// A recently finalized block, as this node applied it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FinalizedBlock {
+    pub digest: Digest,
+    pub state_root: Digest,
+    pub txs: usize,
 }
 
 /// The committed tip, shared with the application so it knows how far back to walk.
@@ -142,6 +154,15 @@ impl Mailbox {
         rx.await.map_err(|_| SubmitError::Unavailable)
     }
 
+    pub async fn finalized(&self, height: u64) -> Result<Option<FinalizedBlock>, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::Finalized { height, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)
+    }
+
     pub async fn tx_status(&self, hash: Digest) -> Result<TxStatus, SubmitError> {
         let (reply, rx) = oneshot::channel();
         self.0
@@ -186,6 +207,8 @@ pub(crate) struct Executor<E: Storage + Clock + Metrics + Spawner> {
     tip: Tip,
     receipts: HashMap<Digest, (u64, u32, Outcome)>,
     receipt_order: VecDeque<Digest>,
+    /// The last [MAX_RECENT_BLOCKS] finalized blocks, oldest first.
+    recent_blocks: VecDeque<(u64, FinalizedBlock)>,
     shared: Arc<Shared>,
     role: NodeRole,
     public_key: PublicKey,
@@ -238,6 +261,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             },
             receipts: HashMap::new(),
             receipt_order: VecDeque::new(),
+            recent_blocks: VecDeque::new(),
             shared,
             role: config.role,
             public_key: config.public_key,
@@ -295,6 +319,14 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                 Message::Status { reply } => {
                     let status = self.status();
                     let _ = reply.send(status);
+                }
+                Message::Finalized { height, reply } => {
+                    let block = self
+                        .recent_blocks
+                        .iter()
+                        .find(|(h, _)| *h == height)
+                        .map(|(_, block)| *block);
+                    let _ = reply.send(block);
                 }
                 Message::TxStatus { hash, reply } => {
                     let status = self.tx_status(&hash);
@@ -587,6 +619,17 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             .store(self.mempool.len(), Ordering::Relaxed);
         for receipt in receipts {
             self.remember(receipt.tx, height, receipt.index, receipt.outcome);
+        }
+        self.recent_blocks.push_back((
+            height,
+            FinalizedBlock {
+                digest: block.digest(),
+                state_root: self.ledger.root(),
+                txs: block.inner().0.txs.len(),
+            },
+        ));
+        if self.recent_blocks.len() > MAX_RECENT_BLOCKS {
+            self.recent_blocks.pop_front();
         }
         // States of blocks at or below the tip are on the committed branch or a dead one.
         let retained = self.pending_order.split_off(&(height + 1));

@@ -2,7 +2,7 @@
 
 use crate::{
     config::NodeRole,
-    executor::{Mailbox, Shared},
+    executor::{FinalizedBlock, Mailbox, Shared},
 };
 use std::sync::{Arc, atomic::Ordering};
 use dirchain_state::{Outcome, TxError};
@@ -79,6 +79,11 @@ impl Handle {
 
     pub async fn status(&self) -> Result<Status, SubmitError> {
         self.executor.status().await
+    }
+
+    /// A recently finalized block (the last [MAX_RECENT_BLOCKS](crate::limits::MAX_RECENT_BLOCKS)).
+    pub async fn finalized(&self, height: u64) -> Result<Option<FinalizedBlock>, SubmitError> {
+        self.executor.finalized(height).await
     }
 
     pub async fn tx_status(&self, hash: Digest) -> Result<TxStatus, SubmitError> {

@@ -20,6 +20,6 @@ pub mod mempool;
 pub mod node;
 
 pub use config::{NodeConfig, NodeRole, Peer};
-pub use executor::ExecutorError;
+pub use executor::{ExecutorError, FinalizedBlock};
 pub use handle::{Handle, Status, SubmitError, TxStatus};
 pub use node::{Node, NodeError, start};

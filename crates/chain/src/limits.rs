@@ -46,6 +46,9 @@ pub const MAX_ANCESTRY_REPLAY: usize = 64;
 /// keeps the full history).
 pub const MAX_RECENT_RECEIPTS: usize = 1_000_000;
 
+/// Recently finalized blocks a node describes without reading its archive.
+pub const MAX_RECENT_BLOCKS: usize = 4_096;
+
 /// Mailbox sizes of the node's actors.
 pub const MAILBOX_SIZE: usize = 1_024;
 

@@ -5,19 +5,20 @@
 //! goes round-robin, in the order signers' oldest pending transactions
 //! arrived, so a busy signer cannot starve the others and every validator
 //! with the same pool proposes the same block. Count and bytes are bounded
-//! in total and per signer; every operation is O(log n), and a proposal
-//! costs only the transactions it takes.
+//! in total and per signer. Insert and remove are O(log n); a proposal
+//! walks signers in order and does no lookups, so it costs about what it
+//! takes.
 
 use commonware_codec::EncodeSize;
 use dirchain_state::{TxError, VerifiedTx};
-use dirchain_types::ids::{Digest, PublicKey};
+use dirchain_types::ids::{Digest, KeyBytes, PublicKey, key_bytes};
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, VecDeque, btree_map},
     ops::RangeBounds,
 };
 
 /// Pending transactions in total: ten full blocks (`MAX_BLOCK_TXS`), enough
-/// to absorb a burst while bounding what a proposal may have to look at.
+/// to absorb a burst while bounding the memory and work of the pool.
 pub const MAX_MEMPOOL_TXS: usize = 100_000;
 /// Encoded bytes pending in total, so memory stays bounded whatever the
 /// transactions' sizes (up to `MAX_TX_BYTES` each).
@@ -81,11 +82,13 @@ struct Entry {
 }
 
 /// One signer's pending transactions.
-#[derive(Default)]
 struct Queue {
-    by_nonce: BTreeMap<u64, Digest>,
-    /// Arrivals of the transactions in `by_nonce`: the first one places the
-    /// signer in [Mempool]'s `order`.
+    signer: PublicKey,
+    /// Boxed: an entry is ~600 bytes, and a B-tree node holds room for
+    /// eleven, which a signer with one pending transaction would waste.
+    by_nonce: BTreeMap<u64, Box<Entry>>,
+    /// Arrivals of the entries; the first is the queue's place in
+    /// [Mempool]'s `queues`.
     arrivals: BTreeSet<u64>,
 }
 
@@ -98,13 +101,14 @@ impl Queue {
 /// The pending transactions of a node; see the module documentation.
 pub struct Mempool {
     limits: Limits,
-    /// Every pending transaction, by hash.
-    txs: HashMap<Digest, Entry>,
-    /// Per signer, its pending transactions by nonce; no queue is empty.
-    queues: HashMap<PublicKey, Queue>,
-    /// Signers by the arrival of their oldest pending transaction: the
-    /// order proposals serve them in.
-    order: BTreeMap<u64, PublicKey>,
+    /// Every pending transaction: its signer and nonce. Signers are held as
+    /// their 32 bytes, a sixth of a decoded [PublicKey].
+    index: HashMap<Digest, (KeyBytes, u64)>,
+    /// Each signer's place in `queues`.
+    places: HashMap<KeyBytes, u64>,
+    /// The signers' queues by the arrival of their oldest pending
+    /// transaction: the order proposals serve them in. None is empty.
+    queues: BTreeMap<u64, Queue>,
     next_arrival: u64,
     bytes: usize,
 }
@@ -113,9 +117,9 @@ impl Mempool {
     pub fn new(limits: Limits) -> Self {
         Self {
             limits,
-            txs: HashMap::new(),
-            queues: HashMap::new(),
-            order: BTreeMap::new(),
+            index: HashMap::new(),
+            places: HashMap::new(),
+            queues: BTreeMap::new(),
             next_arrival: 0,
             bytes: 0,
         }
@@ -125,7 +129,7 @@ impl Mempool {
     /// state.
     pub fn insert(&mut self, tx: VerifiedTx, next_nonce: u64) -> Result<Inserted, MempoolError> {
         let hash = tx.hash();
-        if self.txs.contains_key(&hash) {
+        if self.index.contains_key(&hash) {
             return Ok(Inserted::AlreadyPending);
         }
         let (signer, nonce) = (&tx.tx().tx.signer, tx.tx().tx.nonce);
@@ -143,52 +147,59 @@ impl Mempool {
             }
             .into());
         }
-        if let Some(queue) = self.queues.get(signer) {
-            if queue.by_nonce.contains_key(&nonce) {
+        let key = key_bytes(signer);
+        let place = self.places.get(&key).copied();
+        if let Some(place) = place {
+            let pending = &self.queues[&place].by_nonce;
+            if pending.contains_key(&nonce) {
                 return Err(MempoolError::NonceTaken { nonce });
             }
             // Only reachable while nonces the state has used are still
             // pending (before [Mempool::advance]); the window above bounds
             // the rest.
-            if queue.by_nonce.len() >= self.limits.max_signer_pending {
+            if pending.len() >= self.limits.max_signer_pending {
                 return Err(MempoolError::SignerFull {
-                    pending: queue.by_nonce.len(),
+                    pending: pending.len(),
                 });
             }
         }
         let size = tx.tx().encode_size();
         // `bytes <= max_bytes` always holds, so the subtraction cannot wrap.
-        if self.txs.len() >= self.limits.max_txs || size > self.limits.max_bytes - self.bytes {
+        if self.index.len() >= self.limits.max_txs || size > self.limits.max_bytes - self.bytes {
             return Err(MempoolError::Busy {
-                txs: self.txs.len(),
+                txs: self.index.len(),
                 bytes: self.bytes,
             });
         }
 
         let arrival = self.next_arrival;
         self.next_arrival += 1;
-        let queue = self.queues.entry(signer.clone()).or_insert_with(|| {
-            // A signer with nothing pending joins the end of the order.
-            self.order.insert(arrival, signer.clone());
-            Queue::default()
+        // A signer with nothing pending joins the end of the order.
+        let place = *self.places.entry(key.clone()).or_insert(arrival);
+        let queue = self.queues.entry(place).or_insert_with(|| Queue {
+            signer: signer.clone(),
+            by_nonce: BTreeMap::new(),
+            arrivals: BTreeSet::new(),
         });
-        queue.by_nonce.insert(nonce, hash);
         queue.arrivals.insert(arrival);
+        queue
+            .by_nonce
+            .insert(nonce, Box::new(Entry { tx, size, arrival }));
+        self.index.insert(hash, (key, nonce));
         self.bytes += size;
-        self.txs.insert(hash, Entry { tx, size, arrival });
         Ok(Inserted::Added)
     }
 
     pub fn contains(&self, hash: &Digest) -> bool {
-        self.txs.contains_key(hash)
+        self.index.contains_key(hash)
     }
 
     pub fn len(&self) -> usize {
-        self.txs.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.txs.is_empty()
+        self.index.is_empty()
     }
 
     /// Encoded bytes of the pending transactions.
@@ -199,7 +210,7 @@ impl Mempool {
     /// Signers with pending transactions, in the order proposals serve them
     /// (so the caller can read their next nonces from the state it builds on).
     pub fn signers(&self) -> impl Iterator<Item = &PublicKey> {
-        self.order.values()
+        self.queues.values().map(|q| &q.signer)
     }
 
     /// Candidates for a block built on a state where `next_nonce(signer)` is
@@ -218,8 +229,7 @@ impl Mempool {
         mut next_nonce: impl FnMut(&PublicKey) -> Option<u64>,
     ) -> Vec<VerifiedTx> {
         let mut picker = Picker {
-            txs: &self.txs,
-            picked: Vec::with_capacity(max_txs.min(self.txs.len())),
+            picked: Vec::with_capacity(max_txs.min(self.len())),
             bytes: 0,
             max_txs,
             max_bytes,
@@ -227,13 +237,13 @@ impl Mempool {
         // The first round meets the signers one by one, so a block filled
         // within it asks only for the nonces of the signers it reached.
         let mut runs = VecDeque::new();
-        for signer in self.order.values() {
+        for queue in self.queues.values() {
             if !picker.has_room() {
                 return picker.picked;
             }
-            let next = next_nonce(signer).unwrap_or(0);
+            let next = next_nonce(&queue.signer).unwrap_or(0);
             let mut run = Run {
-                rest: self.queues[signer].by_nonce.range(next..),
+                rest: queue.by_nonce.range(next..),
                 next,
             };
             match picker.step(&mut run) {
@@ -256,49 +266,44 @@ impl Mempool {
     /// After a block is finalized: drops every pending transaction of
     /// `signer` whose nonce is below `next_nonce` (used, or never usable).
     pub fn advance(&mut self, signer: &PublicKey, next_nonce: u64) {
-        self.drop_nonces(signer, ..next_nonce);
+        self.drop_nonces(&key_bytes(signer), ..next_nonce);
     }
 
     /// Drops one transaction (e.g. found invalid when proposing). Returns
     /// whether it was pending.
     pub fn remove(&mut self, hash: &Digest) -> bool {
-        let Some(entry) = self.txs.get(hash) else {
+        let Some((signer, nonce)) = self.index.get(hash).cloned() else {
             return false;
         };
-        let tx = &entry.tx.tx().tx;
-        let (signer, nonce) = (tx.signer.clone(), tx.nonce);
         self.drop_nonces(&signer, nonce..=nonce);
         true
     }
 
     /// Drops `signer`'s pending transactions with a nonce in `nonces`,
     /// keeping the accounting and the signer's place in the order.
-    fn drop_nonces(&mut self, signer: &PublicKey, nonces: impl RangeBounds<u64>) {
-        let Some(queue) = self.queues.get_mut(signer) else {
+    fn drop_nonces(&mut self, signer: &KeyBytes, nonces: impl RangeBounds<u64>) {
+        let Some(&place) = self.places.get(signer) else {
             return;
         };
-        let oldest = queue.oldest();
-        for (_, hash) in queue.by_nonce.extract_if(nonces, |_, _| true) {
-            let entry = self
-                .txs
-                .remove(&hash)
-                .expect("queued transactions are pending");
+        let queue = self
+            .queues
+            .get_mut(&place)
+            .expect("every place has a queue");
+        for (_, entry) in queue.by_nonce.extract_if(nonces, |_, _| true) {
             queue.arrivals.remove(&entry.arrival);
+            self.index.remove(&entry.tx.hash());
             self.bytes -= entry.size;
         }
-        let now_oldest = queue.oldest();
-        if now_oldest == oldest {
-            return;
-        }
-        if let Some(arrival) = oldest {
-            self.order.remove(&arrival);
-        }
-        match now_oldest {
-            Some(arrival) => {
-                self.order.insert(arrival, signer.clone());
+        match queue.oldest() {
+            Some(oldest) if oldest == place => {}
+            Some(oldest) => {
+                let queue = self.queues.remove(&place).expect("just seen");
+                self.queues.insert(oldest, queue);
+                self.places.insert(signer.clone(), oldest);
             }
             None => {
-                self.queues.remove(signer);
+                self.queues.remove(&place);
+                self.places.remove(signer);
             }
         }
     }
@@ -306,7 +311,7 @@ impl Mempool {
 
 /// What is left of one signer's run in a proposal.
 struct Run<'a> {
-    rest: btree_map::Range<'a, u64, Digest>,
+    rest: btree_map::Range<'a, u64, Box<Entry>>,
     /// The nonce the run continues with.
     next: u64,
 }
@@ -320,15 +325,14 @@ enum Step {
 }
 
 /// The transactions a proposal has taken so far, and its limits.
-struct Picker<'a> {
-    txs: &'a HashMap<Digest, Entry>,
+struct Picker {
     picked: Vec<VerifiedTx>,
     bytes: usize,
     max_txs: usize,
     max_bytes: usize,
 }
 
-impl Picker<'_> {
+impl Picker {
     fn has_room(&self) -> bool {
         self.picked.len() < self.max_txs
     }
@@ -338,13 +342,12 @@ impl Picker<'_> {
         if !self.has_room() {
             return Step::Full;
         }
-        let Some((&nonce, hash)) = run.rest.next() else {
+        let Some((&nonce, entry)) = run.rest.next() else {
             return Step::RunOver;
         };
         if nonce != run.next {
             return Step::RunOver;
         }
-        let entry = &self.txs[hash];
         if entry.size > self.max_bytes.saturating_sub(self.bytes) {
             return Step::Full;
         }
@@ -454,44 +457,40 @@ mod tests {
 
     /// Checks every internal invariant and that the accounting is exact.
     fn check(pool: &Mempool) {
-        let bytes: usize = pool.txs.values().map(|e| e.size).sum();
-        assert_eq!(pool.bytes(), bytes, "byte count");
-        for entry in pool.txs.values() {
-            assert_eq!(entry.size, size(&entry.tx), "recorded size");
-        }
-        assert_eq!(pool.len(), pool.txs.len());
-        assert_eq!(pool.is_empty(), pool.txs.is_empty());
+        assert_eq!(pool.is_empty(), pool.len() == 0);
         assert!(pool.len() <= pool.limits.max_txs);
         assert!(pool.bytes() <= pool.limits.max_bytes);
-        let mut queued = 0;
-        for (signer, queue) in &pool.queues {
+        assert_eq!(pool.places.len(), pool.queues.len(), "one place per signer");
+        let (mut queued, mut bytes) = (0, 0);
+        for (place, queue) in &pool.queues {
+            let key = key_bytes(&queue.signer);
             assert!(!queue.by_nonce.is_empty(), "empty queue kept");
             assert!(queue.by_nonce.len() <= pool.limits.max_signer_pending);
-            queued += queue.by_nonce.len();
+            assert_eq!(queue.oldest(), Some(*place), "queue out of order");
+            assert_eq!(pool.places.get(&key), Some(place), "place");
             let mut arrivals = BTreeSet::new();
-            for (nonce, hash) in &queue.by_nonce {
-                let entry = &pool.txs[hash];
-                assert_eq!(&entry.tx.tx().tx.signer, signer);
+            for (nonce, entry) in &queue.by_nonce {
+                assert_eq!(entry.tx.tx().tx.signer, queue.signer);
                 assert_eq!(entry.tx.tx().tx.nonce, *nonce);
-                assert_eq!(entry.tx.hash(), *hash);
+                assert_eq!(entry.size, size(&entry.tx), "recorded size");
+                assert_eq!(
+                    pool.index.get(&entry.tx.hash()),
+                    Some(&(key.clone(), *nonce))
+                );
+                assert!(entry.arrival < pool.next_arrival);
                 arrivals.insert(entry.arrival);
+                bytes += entry.size;
+                queued += 1;
             }
             assert_eq!(arrivals, queue.arrivals);
-            let oldest = queue.oldest().expect("non-empty");
-            assert_eq!(pool.order.get(&oldest), Some(signer), "order entry");
         }
         assert_eq!(queued, pool.len(), "every pending tx is queued once");
-        assert_eq!(
-            pool.order.len(),
-            pool.queues.len(),
-            "one order entry per signer"
-        );
-        assert!(pool.order.keys().all(|a| *a < pool.next_arrival));
+        assert_eq!(pool.bytes(), bytes, "byte count");
     }
 
     /// What an operation must leave unchanged when it fails.
     fn snapshot(pool: &Mempool) -> (usize, usize, Vec<[u8; 32]>, Vec<PublicKey>) {
-        let mut hashes: Vec<[u8; 32]> = pool.txs.keys().map(|h| h.0).collect();
+        let mut hashes: Vec<[u8; 32]> = pool.index.keys().map(|h| h.0).collect();
         hashes.sort();
         (
             pool.len(),
@@ -1057,14 +1056,29 @@ mod tests {
         }
     }
 
-    /// Fills a pool with `signers` × `per_signer` transactions, then times
-    /// the proposal of a full block (`MAX_BLOCK_TXS`). Signing 100k
-    /// transactions takes a while, so run it on request:
-    /// `cargo test --release -p dirchain-chain mempool::tests::candidates_timing -- --ignored --nocapture`
+    /// Fills a pool with `MAX_MEMPOOL_TXS` transactions of `signers` ×
+    /// `per_signer`, then times the proposal of a full block
+    /// (`MAX_BLOCK_TXS`), next to the time of cloning the transactions it
+    /// returns. Signing 300k transactions takes a while, so run it on
+    /// request: `cargo test --release -p dirchain-chain
+    /// mempool::tests::candidates_timing -- --ignored --nocapture`
     #[test]
     #[ignore]
     fn candidates_timing_at_capacity() {
         use dirchain_types::limits::MAX_BLOCK_TXS;
+        // Twice the 10 ms target, so a loaded machine passes; a proposal
+        // that looked at every pending transaction would be far slower.
+        const BUDGET: Duration = Duration::from_millis(20);
+        let best = |f: &mut dyn FnMut()| {
+            (0..5)
+                .map(|_| {
+                    let start = Instant::now();
+                    f();
+                    start.elapsed()
+                })
+                .min()
+                .expect("five runs")
+        };
         for (signers, per_signer) in [(100, 1_000), (10_000, 10), (MAX_MEMPOOL_TXS, 1)] {
             let keys: Vec<_> = (0..signers)
                 .map(|i| dirchain_types::ids::PrivateKey::from_seed(i as u64))
@@ -1077,19 +1091,20 @@ mod tests {
                 pool.insert(tx, 0).unwrap();
             }
             assert_eq!(pool.len(), MAX_MEMPOOL_TXS);
+            // As a proposer would: next nonces read beforehand, by signer.
             let next: HashMap<PublicKey, u64> = pool.signers().map(|s| (s.clone(), 0)).collect();
-            let mut best = Duration::MAX;
-            for _ in 0..5 {
-                let start = Instant::now();
-                let picked = pool.candidates(MAX_BLOCK_TXS, usize::MAX, |s| next.get(s).copied());
-                best = best.min(start.elapsed());
-                assert_eq!(picked.len(), MAX_BLOCK_TXS);
-            }
+            let mut picked = Vec::new();
+            let took = best(&mut || {
+                picked = pool.candidates(MAX_BLOCK_TXS, usize::MAX, |s| next.get(s).copied());
+            });
+            assert_eq!(picked.len(), MAX_BLOCK_TXS);
+            let cloning = best(&mut || drop(picked.to_vec()));
             println!(
-                "{signers} signers x {per_signer}: candidates({MAX_BLOCK_TXS}) of {} in {best:?}",
+                "{signers} signers x {per_signer}: candidates({MAX_BLOCK_TXS}) of {} in {took:?} \
+                 (cloning them alone: {cloning:?})",
                 pool.len()
             );
-            assert!(best < Duration::from_millis(10), "{best:?}");
+            assert!(took < BUDGET, "{took:?}");
         }
     }
 }

@@ -32,9 +32,9 @@ const VICTIM: usize = 3;
 /// survivors must finalize while the victim is down.
 const PROGRESS_BLOCKS: u64 = 3;
 /// The devnet's restart delay: the window in which the survivors must show progress.
-const RESTART_DELAY: Duration = Duration::from_secs(30);
+const RESTART_DELAY: Duration = Duration::from_secs(20);
 /// Inside the restart delay, so the victim is surely still down when progress is seen.
-const WHILE_DOWN_TIMEOUT: Duration = Duration::from_secs(25);
+const WHILE_DOWN_TIMEOUT: Duration = Duration::from_secs(15);
 /// First start: processes, p2p handshakes, the first views.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
 const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(120);

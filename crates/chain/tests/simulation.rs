@@ -1,0 +1,363 @@
+//! Deterministic simulation of a consortium: four validators on the engine's
+//! deterministic runtime and simulated network, under lossy and slow links, a
+//! crash with unclean restart, and a partition. Every run checks that honest
+//! nodes finalize the same block with the same state root at every height,
+//! that every transaction acknowledged as final is in every node's chain, and
+//! that progress resumes once the fault ends.
+//!
+//! Seeds: `SIMULATION_SEEDS` (default 50) per scenario; `SIMULATION_SEED_BASE`
+//! shifts the range, so a failure is replayed with its seed.
+
+use commonware_codec::Encode;
+use commonware_cryptography::Signer as _;
+use commonware_p2p::simulated::{self, Link, Network, Oracle};
+use commonware_runtime::{
+    Clock, Handle as TaskHandle, Quota, Runner as _, Spawner, Supervisor as _, deterministic,
+};
+use commonware_utils::{NZU32, NZUsize, probability};
+use dirchain_chain::{
+    Handle, NodeRole, TxStatus,
+    engine::{self, Channels, EngineConfig},
+    limits::*,
+};
+use dirchain_state::testkit::{self, key_for};
+use dirchain_types::{
+    domain::Role,
+    genesis::Genesis,
+    ids::{Digest, PublicKey},
+    tx::{Enroll, Transaction},
+};
+use std::time::Duration;
+
+const VALIDATORS: usize = 4;
+
+fn seeds() -> std::ops::Range<u64> {
+    let count = std::env::var("SIMULATION_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50);
+    let base = std::env::var("SIMULATION_SEED_BASE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    base..base + count
+}
+
+fn genesis() -> Genesis {
+    let mut genesis = testkit::genesis();
+    // The simulated clock starts at the Unix epoch; blocks may not claim times ahead of it.
+    genesis.timestamp_ms = 0;
+    genesis.validators = testkit::list(
+        (0..VALIDATORS)
+            .map(|i| key_for(&format!("validator-{i}")).public_key())
+            .collect(),
+    );
+    genesis
+}
+
+fn validator_keys() -> Vec<PublicKey> {
+    genesis().validators.to_vec()
+}
+
+type Oracle_ = Oracle<PublicKey, deterministic::Context>;
+
+/// Registers a validator's channels and starts it; the returned task owns every actor of it,
+/// so aborting the task is a crash.
+async fn start_validator(
+    context: &deterministic::Context,
+    oracle: &Oracle_,
+    index: usize,
+    restart: u32,
+) -> (Handle, TaskHandle<()>) {
+    let key = key_for(&format!("validator-{index}"));
+    let public_key = key.public_key();
+    let control = oracle.control(public_key.clone());
+    let quota = Quota::per_second(NZU32!(100_000));
+    let register = async |channel| control.register(channel, quota).await.unwrap();
+    let channels = Channels {
+        votes: register(VOTE_CHANNEL).await,
+        certificates: register(CERTIFICATE_CHANNEL).await,
+        consensus_resolver: register(CONSENSUS_RESOLVER_CHANNEL).await,
+        blocks: register(BLOCK_CHANNEL).await,
+        backfill: register(BACKFILL_CHANNEL).await,
+        txs: register(TX_CHANNEL).await,
+    };
+    let (handle_tx, handle_rx) = commonware_utils::channel::oneshot::channel();
+    let oracle = oracle.clone();
+    let task = context
+        .child("validator")
+        .with_attribute("index", index)
+        .with_attribute("restart", restart)
+        .spawn(move |context| async move {
+            let started = engine::start(
+                context,
+                EngineConfig {
+                    key,
+                    role: NodeRole::Validator,
+                    genesis: genesis(),
+                    partition_prefix: format!("validator-{index}"),
+                    blocker: oracle.control(public_key),
+                    peer_provider: oracle.manager(),
+                },
+                channels,
+            )
+            .await
+            .expect("validator starts");
+            let _ = handle_tx.send(started.handle);
+            started
+                .executor
+                .await
+                .expect("executor task")
+                .expect("executor never fails");
+        });
+    (handle_rx.await.expect("started"), task)
+}
+
+async fn network(context: &deterministic::Context) -> Oracle_ {
+    let (network, oracle) = Network::new_with_peers(
+        context.child("network"),
+        simulated::Config {
+            max_size: engine::max_message_size(VALIDATORS),
+            max_peers_per_set: NZUsize!(VALIDATORS),
+            disconnect_on_block: true,
+            tracked_peer_sets: NZUsize!(1),
+        },
+        validator_keys(),
+    )
+    .await;
+    network.start();
+    oracle
+}
+
+async fn link_all(oracle: &Oracle_, link: &Link, except: Option<&[usize]>) {
+    let keys = validator_keys();
+    for (i, a) in keys.iter().enumerate() {
+        for (j, b) in keys.iter().enumerate() {
+            let cut = except.is_some_and(|side| side.contains(&i) != side.contains(&j));
+            if i != j && !cut {
+                let _ = oracle.add_link(a.clone(), b.clone(), link.clone()).await;
+            }
+        }
+    }
+}
+
+async fn unlink(oracle: &Oracle_, side: &[usize]) {
+    let keys = validator_keys();
+    for (i, a) in keys.iter().enumerate() {
+        for (j, b) in keys.iter().enumerate() {
+            if side.contains(&i) != side.contains(&j) {
+                let _ = oracle.remove_link(a.clone(), b.clone()).await;
+            }
+        }
+    }
+}
+
+/// Enrolment transactions from the health organisation's admin, nonces `from..from + n`.
+fn transactions(from: u64, n: u64) -> Vec<Vec<u8>> {
+    let admin = key_for("health.admin");
+    (from..from + n)
+        .map(|nonce| {
+            Transaction {
+                chain_id: testkit::id(testkit::CHAIN_ID),
+                channel: testkit::id("main"),
+                signer: admin.public_key(),
+                nonce,
+                payload: Enroll {
+                    org: testkit::id("health"),
+                    member_key: key_for(&format!("member-{nonce}")).public_key(),
+                    role: Role::Consumer,
+                    expires_at: testkit::GENESIS_TIME + 100 * 365 * 24 * testkit::HOUR_MS,
+                }
+                .into(),
+            }
+            .sign(&admin)
+            .encode()
+            .to_vec()
+        })
+        .collect()
+}
+
+async fn wait_for_height(context: &deterministic::Context, handles: &[&Handle], height: u64) {
+    let deadline = context.current() + Duration::from_secs(600);
+    while handles.iter().any(|h| h.height() < height) {
+        assert!(
+            context.current() < deadline,
+            "no progress to height {height}: heights {:?}",
+            handles.iter().map(|h| h.height()).collect::<Vec<_>>()
+        );
+        context.sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The invariants: same block and state root at every height every node still remembers,
+/// and every transaction any node calls final is final, at the same place, on all.
+async fn check_agreement(handles: &[&Handle], txs: &[Digest]) {
+    let common = handles.iter().map(|h| h.height()).min().unwrap();
+    for height in 1..=common {
+        let blocks: Vec<_> = futures_blocks(handles, height).await;
+        let reference = blocks.iter().flatten().next().copied();
+        for block in blocks.iter().flatten() {
+            assert_eq!(Some(*block), reference, "nodes disagree at height {height}");
+        }
+    }
+    for tx in txs {
+        let mut seen = None;
+        for handle in handles {
+            match handle.tx_status(*tx).await.unwrap() {
+                TxStatus::Finalized { height, index, .. } if height <= common => {
+                    assert!(
+                        seen.is_none_or(|s| s == (height, index)),
+                        "transaction final at two places"
+                    );
+                    seen = Some((height, index));
+                }
+                TxStatus::Finalized { .. } | TxStatus::Pending | TxStatus::Unknown => {}
+            }
+        }
+        if let Some((height, _)) = seen {
+            for handle in handles {
+                // A node restarted since knows the receipts of the blocks it applied since.
+                if handle.finalized(height).await.unwrap().is_none() {
+                    continue;
+                }
+                assert!(
+                    matches!(handle.tx_status(*tx).await.unwrap(), TxStatus::Finalized { height: h, .. } if h == height),
+                    "a transaction final on one node is missing on another"
+                );
+            }
+        }
+    }
+}
+
+async fn futures_blocks(
+    handles: &[&Handle],
+    height: u64,
+) -> Vec<Option<dirchain_chain::FinalizedBlock>> {
+    let mut blocks = Vec::new();
+    for handle in handles {
+        blocks.push(handle.finalized(height).await.unwrap());
+    }
+    blocks
+}
+
+async fn submit_all(handle: &Handle, txs: Vec<Vec<u8>>) -> Vec<Digest> {
+    let mut hashes = Vec::new();
+    for tx in txs {
+        hashes.push(handle.submit(tx).await.expect("accepted"));
+    }
+    hashes
+}
+
+fn lossy_link() -> Link {
+    Link {
+        latency: Duration::from_millis(80),
+        jitter: Duration::from_millis(40),
+        success_rate: probability!(0.9),
+    }
+}
+
+fn good_link() -> Link {
+    Link {
+        latency: Duration::from_millis(10),
+        jitter: Duration::from_millis(5),
+        success_rate: probability!(1.0),
+    }
+}
+
+#[test]
+fn four_validators_agree_over_lossy_slow_links() {
+    for seed in seeds() {
+        deterministic::Runner::seeded(seed).start(|context| async move {
+            let oracle = network(&context).await;
+            link_all(&oracle, &lossy_link(), None).await;
+            let mut nodes = Vec::new();
+            for i in 0..VALIDATORS {
+                nodes.push(start_validator(&context, &oracle, i, 0).await);
+            }
+            let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
+            let txs = submit_all(handles[(seed as usize) % VALIDATORS], transactions(0, 20)).await;
+            wait_for_height(&context, &handles, 10).await;
+            // Gossip reaches every mempool; the transactions end up final everywhere.
+            let deadline = context.current() + Duration::from_secs(120);
+            for tx in &txs {
+                loop {
+                    let mut final_everywhere = true;
+                    for handle in &handles {
+                        final_everywhere &= matches!(
+                            handle.tx_status(*tx).await.unwrap(),
+                            TxStatus::Finalized { .. }
+                        );
+                    }
+                    if final_everywhere {
+                        break;
+                    }
+                    assert!(context.current() < deadline, "seed {seed}: tx never final");
+                    context.sleep(Duration::from_millis(50)).await;
+                }
+            }
+            check_agreement(&handles, &txs).await;
+        });
+    }
+}
+
+#[test]
+fn a_crashed_validator_restarts_and_catches_up() {
+    for seed in seeds() {
+        deterministic::Runner::seeded(seed).start(|context| async move {
+            let oracle = network(&context).await;
+            link_all(&oracle, &good_link(), None).await;
+            let mut nodes = Vec::new();
+            for i in 0..VALIDATORS {
+                nodes.push(start_validator(&context, &oracle, i, 0).await);
+            }
+            let victim = (seed as usize) % VALIDATORS;
+            let txs = submit_all(&nodes[(victim + 1) % VALIDATORS].0, transactions(0, 10)).await;
+            {
+                let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
+                wait_for_height(&context, &handles, 5).await;
+            }
+            // Unclean stop: every actor of the victim is aborted mid-flight.
+            let (_, task) = nodes.remove(victim);
+            task.abort();
+            let _ = task.await;
+            let survivors: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
+            let before = survivors.iter().map(|h| h.height()).max().unwrap();
+            wait_for_height(&context, &survivors, before + 10).await;
+            // Restarted on the same storage, it finds its chain and catches up.
+            let restarted = start_validator(&context, &oracle, victim, 1).await;
+            let mut handles: Vec<&Handle> = survivors.clone();
+            handles.push(&restarted.0);
+            let target = survivors.iter().map(|h| h.height()).max().unwrap() + 5;
+            wait_for_height(&context, &handles, target).await;
+            check_agreement(&handles, &txs).await;
+        });
+    }
+}
+
+#[test]
+fn a_healed_partition_resumes_progress() {
+    for seed in seeds() {
+        deterministic::Runner::seeded(seed).start(|context| async move {
+            let oracle = network(&context).await;
+            link_all(&oracle, &good_link(), None).await;
+            let mut nodes = Vec::new();
+            for i in 0..VALIDATORS {
+                nodes.push(start_validator(&context, &oracle, i, 0).await);
+            }
+            let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
+            wait_for_height(&context, &handles, 5).await;
+            // Two against two: no side has a quorum, so nothing is finalized.
+            let side = [0usize, (seed as usize % 3) + 1];
+            unlink(&oracle, &side).await;
+            context.sleep(Duration::from_secs(2)).await;
+            let stalled = handles.iter().map(|h| h.height()).max().unwrap();
+            context.sleep(Duration::from_secs(10)).await;
+            let during = handles.iter().map(|h| h.height()).max().unwrap();
+            assert!(during <= stalled + 1, "seed {seed}: finalized without a quorum");
+            link_all(&oracle, &good_link(), Some(&[])).await;
+            let txs = submit_all(handles[0], transactions(0, 5)).await;
+            wait_for_height(&context, &handles, during + 10).await;
+            check_agreement(&handles, &txs).await;
+        });
+    }
+}
