@@ -35,7 +35,10 @@ impl Application {
 
     /// The blocks from the first one above the committed tip up to the newest in `ancestry`,
     /// oldest first; `None` if that is more than the node replays at once.
-    async fn chain(&self, mut ancestry: impl Ancestry<ChainBlock>) -> Option<Vec<Digested<ChainBlock>>> {
+    async fn chain(
+        &self,
+        mut ancestry: impl Ancestry<ChainBlock>,
+    ) -> Option<Vec<Digested<ChainBlock>>> {
         let tip = self.shared.height.load(Ordering::Relaxed);
         let mut chain = Vec::new();
         while let Some(block) = ancestry.next().await {

@@ -13,7 +13,9 @@ use crate::{
 };
 use commonware_broadcast::buffered;
 use commonware_consensus::{
-    marshal::{self, core::Actor as Marshal, resolver::p2p as marshal_resolver, standard::Deferred},
+    marshal::{
+        self, core::Actor as Marshal, resolver::p2p as marshal_resolver, standard::Deferred,
+    },
     simplex::{
         self,
         config::{ForwardPolicy, SkipBudget, SkipPolicy},
@@ -22,15 +24,13 @@ use commonware_consensus::{
     types::{Epoch, FixedEpocher, ViewDelta},
 };
 use commonware_cryptography::{
-    Digestible, Sha256, Signer as _,
+    Digested, Digestible, Sha256, Signer as _,
     certificate::{ConstantProvider, Verifier as _},
-    Digested,
 };
 use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::{
-    Clock, Handle as TaskHandle, Metrics, Network, Spawner, Storage,
-    buffer::paged::CacheRef,
+    Clock, Handle as TaskHandle, Metrics, Network, Spawner, Storage, buffer::paged::CacheRef,
 };
 use commonware_storage::archive::{Archive as _, Identifier, immutable};
 use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize, channel::mpsc, ordered::Set};
@@ -102,15 +102,7 @@ pub async fn start<E, B, P, S, R>(
     channels: Channels<S, R>,
 ) -> Result<Started, EngineError>
 where
-    E: Spawner
-        + Storage
-        + Clock
-        + Metrics
-        + Network
-        + rand_core::CryptoRng
-        + Send
-        + Sync
-        + 'static,
+    E: Spawner + Storage + Clock + Metrics + Network + rand_core::CryptoRng + Send + Sync + 'static,
     B: Blocker<PublicKey = PublicKey> + Clone,
     P: Provider<PublicKey = PublicKey> + Clone,
     S: Sender<PublicKey = PublicKey>,

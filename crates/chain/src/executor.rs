@@ -7,13 +7,12 @@ use crate::{
     block::{ChainBlock, ConsensusContext},
     config::NodeRole,
     handle::{Status, SubmitError, TxStatus},
-    limits::{
-        MAX_CLOCK_SKEW_MS, MAX_PENDING_BLOCKS, MAX_RECENT_BLOCKS, MAX_RECENT_RECEIPTS,
-    },
+    limits::{MAX_CLOCK_SKEW_MS, MAX_PENDING_BLOCKS, MAX_RECENT_BLOCKS, MAX_RECENT_RECEIPTS},
     mempool::{Inserted, Limits, Mempool, MempoolError},
 };
 use commonware_codec::EncodeSize;
 use commonware_cryptography::{Digested, Digestible};
+use commonware_macros::select;
 use commonware_runtime::{Clock, Metrics, Spawner, Storage};
 use commonware_utils::{
     Acknowledgement,
@@ -38,7 +37,6 @@ use std::{
     },
     time::UNIX_EPOCH,
 };
-use commonware_macros::select;
 use tracing::{debug, info, warn};
 
 /// Bytes of a block besides its transactions (header fields, length prefix), kept free when
@@ -49,7 +47,8 @@ pub(crate) enum Message {
     /// Build a block on `chain`'s last block; `chain` holds the unverified ancestors needed
     /// to reach a known state, oldest first.
     Propose {
-        context: ConsensusContext,
+        /// Boxed: a context holds a decoded public key, much larger than the other messages.
+        context: Box<ConsensusContext>,
         chain: Vec<Digested<ChainBlock>>,
         reply: oneshot::Sender<Option<Digested<ChainBlock>>>,
     },
@@ -106,7 +105,7 @@ impl Mailbox {
         let (reply, rx) = oneshot::channel();
         self.0
             .send(Message::Propose {
-                context,
+                context: Box::new(context),
                 chain,
                 reply,
             })
@@ -299,7 +298,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                     chain,
                     reply,
                 } => {
-                    let block = self.propose(context, chain).await?;
+                    let block = self.propose(*context, chain).await?;
                     let _ = reply.send(block);
                 }
                 Message::Verify { chain, reply } => {
@@ -477,7 +476,10 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             return Ok(Verdict::Unknown);
         }
         if block.inner().0.timestamp_ms > self.now_ms() + MAX_CLOCK_SKEW_MS {
-            warn!(height = block.inner().0.height, "block claims a time too far ahead; not voting for it");
+            warn!(
+                height = block.inner().0.height,
+                "block claims a time too far ahead; not voting for it"
+            );
             return Ok(Verdict::Invalid);
         }
         Ok(if self.check_and_keep(block).await? {
@@ -509,7 +511,10 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             return Ok(false);
         }
         let Some(txs) = self.verify_signatures(&block.inner().0) else {
-            warn!(height = block.inner().0.height, "block holds a transaction with a bad signature");
+            warn!(
+                height = block.inner().0.height,
+                "block holds a transaction with a bad signature"
+            );
             return Ok(false);
         };
         let ctx = BlockContext {
@@ -649,7 +654,11 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
     }
 
     fn remember(&mut self, hash: Digest, height: u64, index: u32, outcome: Outcome) {
-        if self.receipts.insert(hash, (height, index, outcome)).is_none() {
+        if self
+            .receipts
+            .insert(hash, (height, index, outcome))
+            .is_none()
+        {
             self.receipt_order.push_back(hash);
         }
         while self.receipt_order.len() > MAX_RECENT_RECEIPTS {

@@ -33,10 +33,7 @@ impl<E: Clock + Spawner> Gossip<E> {
         }
     }
 
-    pub async fn run(
-        mut self,
-        (mut sender, mut receiver): (impl Sender, impl Receiver),
-    ) {
+    pub async fn run(mut self, (mut sender, mut receiver): (impl Sender, impl Receiver)) {
         let mut batch: Vec<SignedTx> = Vec::new();
         let mut deadline = self.context.current() + GOSSIP_INTERVAL;
         loop {

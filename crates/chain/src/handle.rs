@@ -4,9 +4,9 @@ use crate::{
     config::NodeRole,
     executor::{FinalizedBlock, Mailbox, Shared},
 };
-use std::sync::{Arc, atomic::Ordering};
 use dirchain_state::{Outcome, TxError};
 use dirchain_types::ids::{Digest, PublicKey};
+use std::sync::{Arc, atomic::Ordering};
 
 /// Why a submitted transaction was not taken into the mempool.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +21,9 @@ pub enum SubmitError {
     #[error("another transaction with nonce {nonce} of this signer is pending")]
     NonceTaken { nonce: u64 },
     /// The signer has as many transactions pending as one signer may.
-    #[error("the signer has {pending} transactions pending, the most one signer may; try again later")]
+    #[error(
+        "the signer has {pending} transactions pending, the most one signer may; try again later"
+    )]
     SignerBusy { pending: usize },
     /// The node is shutting down.
     #[error("the node is shutting down")]

@@ -457,7 +457,7 @@ mod tests {
 
     /// Checks every internal invariant and that the accounting is exact.
     fn check(pool: &Mempool) {
-        assert_eq!(pool.is_empty(), pool.len() == 0);
+        assert_eq!(pool.is_empty(), pool.bytes() == 0);
         assert!(pool.len() <= pool.limits.max_txs);
         assert!(pool.bytes() <= pool.limits.max_bytes);
         assert_eq!(pool.places.len(), pool.queues.len(), "one place per signer");

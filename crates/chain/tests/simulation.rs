@@ -353,7 +353,10 @@ fn a_healed_partition_resumes_progress() {
             let stalled = handles.iter().map(|h| h.height()).max().unwrap();
             context.sleep(Duration::from_secs(10)).await;
             let during = handles.iter().map(|h| h.height()).max().unwrap();
-            assert!(during <= stalled + 1, "seed {seed}: finalized without a quorum");
+            assert!(
+                during <= stalled + 1,
+                "seed {seed}: finalized without a quorum"
+            );
             link_all(&oracle, &good_link(), Some(&[])).await;
             let txs = submit_all(handles[0], transactions(0, 5)).await;
             wait_for_height(&context, &handles, during + 10).await;

@@ -279,7 +279,10 @@ fn main() {
             .await
             .expect("ledger opens");
         let setup_writes = world.state.into_iter().map(|(k, v)| (k, Some(v))).collect();
-        ledger.commit_writes(world.height, setup_writes).await.expect("setup commits");
+        ledger
+            .commit_writes(world.height, setup_writes)
+            .await
+            .expect("setup commits");
 
         let mut height = world.height;
         let mut now = world.now;
@@ -303,7 +306,10 @@ fn main() {
                 }
                 let writes = executor.finish();
                 let executed = start.elapsed();
-                ledger.commit_writes(height, writes).await.expect("block commits");
+                ledger
+                    .commit_writes(height, writes)
+                    .await
+                    .expect("block commits");
                 exec_ms.push(executed.as_secs_f64() * 1e3);
                 let elapsed = start.elapsed();
                 block_ms.push(elapsed.as_secs_f64() * 1e3);

@@ -261,11 +261,16 @@ fn a_block_with_a_wrong_root_or_an_invalid_transaction_is_refused() {
                 .map(Result::unwrap)
                 .collect();
         assert!(matches!(
-            ledger.check(None, ctx, &invalid, proposal.state.root()).await,
+            ledger
+                .check(None, ctx, &invalid, proposal.state.root())
+                .await,
             Err(LedgerError::InvalidTx { index: 0, .. })
         ));
         assert_eq!(ledger.root(), root_before, "checking changes nothing");
-        let checked = ledger.check(None, ctx, &good, proposal.state.root()).await.unwrap();
+        let checked = ledger
+            .check(None, ctx, &good, proposal.state.root())
+            .await
+            .unwrap();
         let root = ledger.commit(&checked.state).await.unwrap();
         assert_eq!(root, proposal.state.root());
     });
@@ -290,7 +295,10 @@ fn blocks_execute_on_unfinalized_parents_and_commit_in_order() {
         // Block 1 declares a duty; block 2 (built before 1 is final) uses the next nonce,
         // which only block 1's state makes valid.
         let first = verified(vec![w.tx("health.publisher", duty("health/a"))]);
-        let p1 = ledger.propose(None, at(base + 1), first.clone()).await.unwrap();
+        let p1 = ledger
+            .propose(None, at(base + 1), first.clone())
+            .await
+            .unwrap();
         let mut next = w.tx("health.publisher", duty("health/b"));
         next.tx.nonce += 1;
         let next = {

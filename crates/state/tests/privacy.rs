@@ -71,7 +71,10 @@ fn no_raw_personal_identifier_reaches_storage() {
             .await
             .unwrap();
         let setup = world.state.clone().into_iter().map(|(k, v)| (k, Some(v)));
-        ledger.commit_writes(world.height, setup.collect()).await.unwrap();
+        ledger
+            .commit_writes(world.height, setup.collect())
+            .await
+            .unwrap();
 
         let w = &mut world;
         let l = &mut ledger;

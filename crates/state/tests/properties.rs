@@ -392,7 +392,10 @@ fn run_ledger(seed: u64, blocks: Vec<(BlockContext, Vec<SignedTx>, Vec<SignedTx>
             .into_iter()
             .map(|(k, v)| (k, Some(v)))
             .collect();
-        ledger.commit_writes(World::standard().height, setup).await.unwrap();
+        ledger
+            .commit_writes(World::standard().height, setup)
+            .await
+            .unwrap();
         let mut rng = rand_core::UnwrapErr(ChaCha20Rng::seed_from_u64(seed));
         let mut roots = Vec::new();
         for (bctx, offered, included) in blocks {

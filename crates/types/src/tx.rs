@@ -501,7 +501,9 @@ mod tests {
             epoch: 0,
             view: 9,
             parent_view: 8,
-            proposer: commonware_cryptography::Signer::public_key(&crate::ids::PrivateKey::from_seed(1)),
+            proposer: commonware_cryptography::Signer::public_key(
+                &crate::ids::PrivateKey::from_seed(1),
+            ),
             timestamp_ms: 1_700_000_000_000,
             state_root: crate::ids::sha256(&[b"root"]),
             txs: List::new(samples::signed_txs()).unwrap(),

@@ -347,7 +347,10 @@ impl<E: Storage + Clock + Metrics> Store<E> {
 
     /// Makes a speculative state durable: it must extend the committed state (its parent was
     /// committed before it). Returns the new root, which is the speculative root.
-    pub async fn commit_speculative(&mut self, spec: &Speculative) -> Result<StateRoot, StoreError> {
+    pub async fn commit_speculative(
+        &mut self,
+        spec: &Speculative,
+    ) -> Result<StateRoot, StoreError> {
         self.apply(spec.batch.clone()).await
     }
 

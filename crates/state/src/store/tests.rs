@@ -300,12 +300,18 @@ fn speculative_root_matches_commit_and_changes_nothing() {
         assert_eq!(proof.verify(&before, &key(3)), Ok(Some(value(3))));
 
         // Asking twice gives the same answer; committing gives that root.
-        assert_eq!(store.speculative_root(1, &writes).await.unwrap(), speculative);
-        assert_eq!(store.speculative_root(1, &WriteSet::new()).await.unwrap(), {
-            let mut other = TestStore::open(ctx.child("other"), "other").await.unwrap();
-            other.commit(1, sets(0..20)).await.unwrap();
-            other.commit(1, WriteSet::new()).await.unwrap()
-        });
+        assert_eq!(
+            store.speculative_root(1, &writes).await.unwrap(),
+            speculative
+        );
+        assert_eq!(
+            store.speculative_root(1, &WriteSet::new()).await.unwrap(),
+            {
+                let mut other = TestStore::open(ctx.child("other"), "other").await.unwrap();
+                other.commit(1, sets(0..20)).await.unwrap();
+                other.commit(1, WriteSet::new()).await.unwrap()
+            }
+        );
         assert_eq!(store.commit(1, writes).await.unwrap(), speculative);
         assert_eq!(store.root(), speculative);
     });
