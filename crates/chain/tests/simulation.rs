@@ -69,6 +69,18 @@ async fn start_validator(
     index: usize,
     restart: u32,
 ) -> (Handle, TaskHandle<()>) {
+    start_node(context, oracle, index, restart, true).await
+}
+
+/// Like [start_validator]; a `faithful` node must never stop on its own, a faulty one may
+/// (its executor refuses to apply the honest chain onto its corrupted state).
+async fn start_node(
+    context: &deterministic::Context,
+    oracle: &Oracle_,
+    index: usize,
+    restart: u32,
+    faithful: bool,
+) -> (Handle, TaskHandle<()>) {
     let key = key_for(&format!("validator-{index}"));
     let public_key = key.public_key();
     let control = oracle.control(public_key.clone());
@@ -104,11 +116,10 @@ async fn start_validator(
             .await
             .expect("validator starts");
             let _ = handle_tx.send(started.handle);
-            started
-                .executor
-                .await
-                .expect("executor task")
-                .expect("executor never fails");
+            let result = started.executor.await.expect("executor task");
+            if faithful {
+                result.expect("an honest executor never fails");
+            }
         });
     (handle_rx.await.expect("started"), task)
 }
@@ -360,6 +371,96 @@ fn a_healed_partition_resumes_progress() {
             link_all(&oracle, &good_link(), Some(&[])).await;
             let txs = submit_all(handles[0], transactions(0, 5)).await;
             wait_for_height(&context, &handles, during + 10).await;
+            check_agreement(&handles, &txs).await;
+        });
+    }
+}
+
+#[test]
+fn a_validator_with_corrupted_state_cannot_stop_the_others() {
+    for seed in seeds() {
+        deterministic::Runner::seeded(seed).start(|context| async move {
+            let oracle = network(&context).await;
+            link_all(&oracle, &good_link(), None).await;
+            // The faulty validator's state holds a record no one else has: every block it
+            // proposes claims a root the others do not compute (an invalid block), and it
+            // refuses every honest block.
+            let faulty = (seed as usize) % VALIDATORS;
+            {
+                let mut ledger = dirchain_state::Ledger::open(
+                    context.child("corrupt"),
+                    &format!("validator-{faulty}-state"),
+                    &genesis(),
+                )
+                .await
+                .unwrap();
+                ledger
+                    .commit_writes(
+                        0,
+                        [(
+                            dirchain_types::ids::sha256(&[b"forged"]),
+                            Some(b"forged".to_vec()),
+                        )]
+                        .into(),
+                    )
+                    .await
+                    .unwrap();
+            }
+            let mut honest = Vec::new();
+            let mut faulty_node = None;
+            for i in 0..VALIDATORS {
+                let node = start_node(&context, &oracle, i, 0, i != faulty).await;
+                if i == faulty {
+                    faulty_node = Some(node);
+                } else {
+                    honest.push(node);
+                }
+            }
+            let handles: Vec<&Handle> = honest.iter().map(|(h, _)| h).collect();
+            let txs = submit_all(handles[0], transactions(0, 5)).await;
+            wait_for_height(&context, &handles, 12).await;
+            check_agreement(&handles, &txs).await;
+            let (faulty_handle, _) = faulty_node.unwrap();
+            assert_eq!(
+                faulty_handle.height(),
+                0,
+                "the faulty validator never applies the honest chain onto its state"
+            );
+        });
+    }
+}
+
+#[test]
+fn a_new_validator_joining_a_long_chain_catches_up() {
+    for seed in seeds() {
+        deterministic::Runner::seeded(seed).start(|context| async move {
+            let oracle = network(&context).await;
+            link_all(&oracle, &good_link(), None).await;
+            let newcomer = (seed as usize) % VALIDATORS;
+            let mut nodes = Vec::new();
+            for i in (0..VALIDATORS).filter(|i| *i != newcomer) {
+                nodes.push(start_validator(&context, &oracle, i, 0).await);
+            }
+            let txs = submit_all(&nodes[0].0, transactions(0, 10)).await;
+            {
+                let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
+                wait_for_height(&context, &handles, 40).await;
+            }
+            // An empty node: it backfills forty blocks from its peers, executing each.
+            let joined = start_validator(&context, &oracle, newcomer, 0).await;
+            let mut handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
+            handles.push(&joined.0);
+            let target = handles.iter().map(|h| h.height()).max().unwrap() + 5;
+            wait_for_height(&context, &handles, target).await;
+            for tx in &txs {
+                assert!(
+                    matches!(
+                        joined.0.tx_status(*tx).await.unwrap(),
+                        TxStatus::Finalized { .. }
+                    ),
+                    "seed {seed}: the newcomer replayed every transaction"
+                );
+            }
             check_agreement(&handles, &txs).await;
         });
     }
