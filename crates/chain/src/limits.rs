@@ -27,6 +27,11 @@ pub const TX_BATCHES_PER_SECOND: u32 = 256;
 pub const HANDSHAKES_PER_SECOND_PER_IP: u32 = 64;
 pub const HANDSHAKES_PER_SECOND_PER_SUBNET: u32 = 256;
 
+/// Least time between two connection attempts to one peer.
+pub const PEER_CONNECTION_COOLDOWN: Duration = Duration::from_secs(1);
+/// How often a connection is checked alive.
+pub const PING_FREQUENCY: Duration = Duration::from_secs(10);
+
 /// Transactions gossiped in one p2p message, and how long a partial batch waits.
 pub const MAX_GOSSIP_BATCH: usize = 512;
 pub const GOSSIP_INTERVAL: Duration = Duration::from_millis(20);

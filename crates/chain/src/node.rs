@@ -96,6 +96,11 @@ pub async fn start(context: tokio::Context, config: NodeConfig) -> Result<Node, 
     p2p_config.allow_private_ips = true;
     p2p_config.allowed_handshake_rate_per_ip = quota(HANDSHAKES_PER_SECOND_PER_IP);
     p2p_config.allowed_handshake_rate_per_subnet = quota(HANDSHAKES_PER_SECOND_PER_SUBNET);
+    // The engine's recommendation (60 s) is meant for open networks; between a handful of known
+    // validators it left a node cut off for a minute whenever two peers dialled each other at
+    // once and one connection was dropped.
+    p2p_config.peer_connection_cooldown = PEER_CONNECTION_COOLDOWN;
+    p2p_config.ping_frequency = PING_FREQUENCY;
     let (mut network, mut oracle) = lookup::Network::new(context.child("p2p"), p2p_config);
     oracle.track(0, peers);
 
