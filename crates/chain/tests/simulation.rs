@@ -59,6 +59,16 @@ fn validator_keys() -> Vec<PublicKey> {
     genesis().validators.to_vec()
 }
 
+/// The key of the one full node, which may join the network besides the validators.
+const FULL_NODE: &str = "full-node-0";
+
+/// Everyone the network admits: the validators and the full node.
+fn all_keys() -> Vec<PublicKey> {
+    let mut keys = validator_keys();
+    keys.push(key_for(FULL_NODE).public_key());
+    keys
+}
+
 type Oracle_ = Oracle<PublicKey, deterministic::Context>;
 
 /// Registers a validator's channels and starts it; the returned task owns every actor of it,
@@ -69,7 +79,13 @@ async fn start_validator(
     index: usize,
     restart: u32,
 ) -> (Handle, TaskHandle<()>) {
-    start_node(context, oracle, index, restart, true).await
+    start_node(context, oracle, Node::Validator(index), restart, true).await
+}
+
+#[derive(Clone, Copy)]
+enum Node {
+    Validator(usize),
+    Full,
 }
 
 /// Like [start_validator]; a `faithful` node must never stop on its own, a faulty one may
@@ -77,11 +93,15 @@ async fn start_validator(
 async fn start_node(
     context: &deterministic::Context,
     oracle: &Oracle_,
-    index: usize,
+    node: Node,
     restart: u32,
     faithful: bool,
 ) -> (Handle, TaskHandle<()>) {
-    let key = key_for(&format!("validator-{index}"));
+    let (name, role, index) = match node {
+        Node::Validator(index) => (format!("validator-{index}"), NodeRole::Validator, index),
+        Node::Full => (FULL_NODE.to_string(), NodeRole::Full, VALIDATORS),
+    };
+    let key = key_for(&name);
     let public_key = key.public_key();
     let control = oracle.control(public_key.clone());
     let quota = Quota::per_second(NZU32!(100_000));
@@ -97,7 +117,7 @@ async fn start_node(
     let (handle_tx, handle_rx) = commonware_utils::channel::oneshot::channel();
     let oracle = oracle.clone();
     let task = context
-        .child("validator")
+        .child("node")
         .with_attribute("index", index)
         .with_attribute("restart", restart)
         .spawn(move |context| async move {
@@ -105,9 +125,9 @@ async fn start_node(
                 context,
                 EngineConfig {
                     key,
-                    role: NodeRole::Validator,
+                    role,
                     genesis: genesis(),
-                    partition_prefix: format!("validator-{index}"),
+                    partition_prefix: name,
                     blocker: oracle.control(public_key),
                     peer_provider: oracle.manager(),
                 },
@@ -129,11 +149,11 @@ async fn network(context: &deterministic::Context) -> Oracle_ {
         context.child("network"),
         simulated::Config {
             max_size: engine::max_message_size(VALIDATORS),
-            max_peers_per_set: NZUsize!(VALIDATORS),
+            max_peers_per_set: NZUsize!(VALIDATORS + 1),
             disconnect_on_block: true,
             tracked_peer_sets: NZUsize!(1),
         },
-        validator_keys(),
+        all_keys(),
     )
     .await;
     network.start();
@@ -141,7 +161,7 @@ async fn network(context: &deterministic::Context) -> Oracle_ {
 }
 
 async fn link_all(oracle: &Oracle_, link: &Link, except: Option<&[usize]>) {
-    let keys = validator_keys();
+    let keys = all_keys();
     for (i, a) in keys.iter().enumerate() {
         for (j, b) in keys.iter().enumerate() {
             let cut = except.is_some_and(|side| side.contains(&i) != side.contains(&j));
@@ -153,7 +173,7 @@ async fn link_all(oracle: &Oracle_, link: &Link, except: Option<&[usize]>) {
 }
 
 async fn unlink(oracle: &Oracle_, side: &[usize]) {
-    let keys = validator_keys();
+    let keys = all_keys();
     for (i, a) in keys.iter().enumerate() {
         for (j, b) in keys.iter().enumerate() {
             if side.contains(&i) != side.contains(&j) {
@@ -409,7 +429,7 @@ fn a_validator_with_corrupted_state_cannot_stop_the_others() {
             let mut honest = Vec::new();
             let mut faulty_node = None;
             for i in 0..VALIDATORS {
-                let node = start_node(&context, &oracle, i, 0, i != faulty).await;
+                let node = start_node(&context, &oracle, Node::Validator(i), 0, i != faulty).await;
                 if i == faulty {
                     faulty_node = Some(node);
                 } else {
@@ -460,6 +480,34 @@ fn a_new_validator_joining_a_long_chain_catches_up() {
                     ),
                     "seed {seed}: the newcomer replayed every transaction"
                 );
+            }
+            check_agreement(&handles, &txs).await;
+        });
+    }
+}
+
+#[test]
+fn a_full_node_follows_the_chain_without_voting() {
+    for seed in seeds() {
+        deterministic::Runner::seeded(seed).start(|context| async move {
+            let oracle = network(&context).await;
+            link_all(&oracle, &lossy_link(), None).await;
+            let mut nodes = Vec::new();
+            for i in 0..VALIDATORS {
+                nodes.push(start_validator(&context, &oracle, i, 0).await);
+            }
+            let full = start_node(&context, &oracle, Node::Full, 0, true).await;
+            // Submitted to the full node: it gossips to the validators, which include it.
+            let txs = submit_all(&full.0, transactions(0, 5)).await;
+            let mut handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
+            handles.push(&full.0);
+            wait_for_height(&context, &handles, 10).await;
+            let deadline = context.current() + Duration::from_secs(120);
+            for tx in &txs {
+                while !matches!(full.0.tx_status(*tx).await.unwrap(), TxStatus::Finalized { .. }) {
+                    assert!(context.current() < deadline, "seed {seed}: tx never final");
+                    context.sleep(Duration::from_millis(50)).await;
+                }
             }
             check_agreement(&handles, &txs).await;
         });
