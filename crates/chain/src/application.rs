@@ -5,7 +5,7 @@
 use crate::{
     block::{ChainBlock, ConsensusContext},
     executor::{Mailbox, Shared, Verdict},
-    limits::{MAX_ANCESTRY_REPLAY, UNKNOWN_PARENT_RETRY},
+    limits::{EMPTY_BLOCK_POLL, MAX_ANCESTRY_REPLAY, UNKNOWN_PARENT_RETRY},
 };
 use commonware_actor::Feedback;
 use commonware_consensus::{
@@ -17,7 +17,10 @@ use commonware_cryptography::Digested;
 use commonware_runtime::Clock;
 use commonware_utils::{acknowledgement::Exact, channel::mpsc};
 use futures::StreamExt;
-use std::sync::{Arc, atomic::Ordering};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::{Duration, UNIX_EPOCH},
+};
 
 /// The signing scheme of votes: individual Ed25519 signatures of the validators.
 pub type Scheme = ed25519::Scheme;
@@ -26,11 +29,26 @@ pub type Scheme = ed25519::Scheme;
 pub(crate) struct Application {
     executor: Mailbox,
     shared: Arc<Shared>,
+    empty_block_interval: Duration,
 }
 
 impl Application {
-    pub fn new(executor: Mailbox, shared: Arc<Shared>) -> Self {
-        Self { executor, shared }
+    pub fn new(executor: Mailbox, shared: Arc<Shared>, empty_block_interval: Duration) -> Self {
+        Self {
+            executor,
+            shared,
+            empty_block_interval,
+        }
+    }
+
+    /// Waits, while the mempool is empty, until the interval since the parent block has
+    /// passed.
+    async fn await_transactions(&self, runtime: &impl Clock, parent_timestamp_ms: u64) {
+        let due =
+            UNIX_EPOCH + Duration::from_millis(parent_timestamp_ms) + self.empty_block_interval;
+        while self.shared.mempool_txs.load(Ordering::Relaxed) == 0 && runtime.current() < due {
+            runtime.sleep(EMPTY_BLOCK_POLL).await;
+        }
     }
 
     /// The blocks from the first one above the committed tip up to the newest in `ancestry`,
@@ -64,10 +82,16 @@ impl<E: Clock + Send + 'static> commonware_consensus::Application<E> for Applica
 
     async fn propose(
         &mut self,
-        (_, context): (E, ConsensusContext),
+        (runtime, context): (E, ConsensusContext),
         ancestry: impl Ancestry<ChainBlock>,
         _: (),
     ) -> Option<Digested<ChainBlock>> {
+        if !self.empty_block_interval.is_zero()
+            && let Some(parent) = ancestry.peek()
+        {
+            self.await_transactions(&runtime, parent.inner().0.timestamp_ms)
+                .await;
+        }
         let chain = self.chain(ancestry).await?;
         self.executor.propose(context, chain).await
     }

@@ -5,7 +5,7 @@ use dirchain_types::{
     genesis::Genesis,
     ids::{PrivateKey, PublicKey},
 };
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// Whether the node votes in consensus or only follows the chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,4 +43,7 @@ pub struct NodeConfig {
     pub p2p_listen: SocketAddr,
     /// Where this node stores the chain and its state.
     pub storage_dir: PathBuf,
+    /// How long this node, as leader, waits for transactions before proposing an empty block
+    /// (zero: never waits). At most [MAX_EMPTY_BLOCK_INTERVAL](crate::limits::MAX_EMPTY_BLOCK_INTERVAL).
+    pub empty_block_interval: Duration,
 }

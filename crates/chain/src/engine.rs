@@ -65,6 +65,8 @@ pub struct EngineConfig<B, P> {
     pub blocker: B,
     /// The current peer set (the network's oracle).
     pub peer_provider: P,
+    /// See [NodeConfig::empty_block_interval](crate::NodeConfig::empty_block_interval).
+    pub empty_block_interval: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -249,7 +251,7 @@ where
     // Consensus, with the application wrapped by marshal's deferred verification.
     let application = Deferred::new(
         context.child("application"),
-        Application::new(mailbox.clone(), shared.clone()),
+        Application::new(mailbox.clone(), shared.clone(), config.empty_block_interval),
         marshal_mailbox,
         epocher,
     );

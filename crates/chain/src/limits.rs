@@ -75,6 +75,14 @@ pub const MAX_REPAIR: usize = 64;
 /// Finalized blocks marshal hands over before the executor has acknowledged them.
 pub const MAX_PENDING_ACKS: usize = 16;
 
+/// How long a leader waits for transactions before proposing an empty block: an idle network
+/// makes a few blocks a second instead of as many as it can (each is stored forever). Kept
+/// below [LEADER_TIMEOUT], or the other validators would give up on the leader first.
+pub const DEFAULT_EMPTY_BLOCK_INTERVAL: Duration = Duration::from_millis(500);
+pub const MAX_EMPTY_BLOCK_INTERVAL: Duration = Duration::from_millis(800);
+/// How often a waiting leader looks at the mempool.
+pub const EMPTY_BLOCK_POLL: Duration = Duration::from_millis(5);
+
 /// Blocks per epoch. dirchain does not change its validator set through epochs yet, so one
 /// epoch spans the life of the chain.
 pub const BLOCKS_PER_EPOCH: u64 = u64::MAX;

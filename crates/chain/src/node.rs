@@ -126,6 +126,7 @@ pub async fn start(context: tokio::Context, config: NodeConfig) -> Result<Node, 
             partition_prefix: "node".into(),
             blocker: oracle.clone(),
             peer_provider: oracle,
+            empty_block_interval: config.empty_block_interval.min(MAX_EMPTY_BLOCK_INTERVAL),
         },
         channels,
     )

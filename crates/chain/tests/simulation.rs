@@ -130,6 +130,7 @@ async fn start_node(
                     partition_prefix: name,
                     blocker: oracle.control(public_key),
                     peer_provider: oracle.manager(),
+                    empty_block_interval: DEFAULT_EMPTY_BLOCK_INTERVAL,
                 },
                 channels,
             )
@@ -504,7 +505,10 @@ fn a_full_node_follows_the_chain_without_voting() {
             wait_for_height(&context, &handles, 10).await;
             let deadline = context.current() + Duration::from_secs(120);
             for tx in &txs {
-                while !matches!(full.0.tx_status(*tx).await.unwrap(), TxStatus::Finalized { .. }) {
+                while !matches!(
+                    full.0.tx_status(*tx).await.unwrap(),
+                    TxStatus::Finalized { .. }
+                ) {
                     assert!(context.current() < deadline, "seed {seed}: tx never final");
                     context.sleep(Duration::from_millis(50)).await;
                 }

@@ -7,6 +7,9 @@
 //! moment the API first reports it final. Finality latency is that moment
 //! minus the block time: proposal to visibly final, including the API.
 //!
+//! Leaders do not wait for transactions (`--empty-block-interval-ms 0`): the
+//! figure is how fast consensus goes, not the idle rate (2 blocks/s by default).
+//!
 //! `cargo bench -p dirchain-cli --bench consensus -- [--validators N] [--seconds S]`
 
 use serde_json::Value;
@@ -43,7 +46,13 @@ fn main() {
     let log = fs::File::create(dir.path().join("devnet.log")).expect("log file");
     let mut devnet = Devnet(
         Command::new(env!("CARGO_BIN_EXE_dirchain"))
-            .args(["devnet", "--quiet", "--no-restart"])
+            .args([
+                "devnet",
+                "--quiet",
+                "--no-restart",
+                "--empty-block-interval-ms",
+                "0",
+            ])
             .args(["--validators", &validators.to_string()])
             .arg("--dir")
             .arg(dir.path().join("devnet"))

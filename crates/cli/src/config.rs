@@ -4,12 +4,16 @@
 
 use crate::files::{self, GenesisFileError, KeyFileError};
 use commonware_cryptography::Signer;
-use dirchain_chain::{NodeConfig, NodeRole, Peer};
+use dirchain_chain::{
+    NodeConfig, NodeRole, Peer,
+    limits::{DEFAULT_EMPTY_BLOCK_INTERVAL, MAX_EMPTY_BLOCK_INTERVAL},
+};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::BTreeSet,
     net::SocketAddr,
     path::{Path, PathBuf},
+    time::Duration,
 };
 
 /// Runtime threads when the config names none: the engine's own default, enough for a
@@ -48,6 +52,9 @@ pub struct NodeFile {
     pub api_listen: SocketAddr,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_threads: Option<usize>,
+    /// Milliseconds a leader waits for transactions before proposing an empty block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty_block_interval_ms: Option<u64>,
     #[serde(default)]
     pub peers: Vec<PeerEntry>,
 }
@@ -80,6 +87,12 @@ pub enum ConfigError {
     TooLarge { path: PathBuf },
     #[error("the config file {} is not valid: {message}", path.display())]
     Parse { path: PathBuf, message: String },
+    #[error(
+        "{}: empty_block_interval_ms must be at most {} (below the leader timeout), not {value}",
+        path.display(),
+        MAX_EMPTY_BLOCK_INTERVAL.as_millis()
+    )]
+    EmptyBlockInterval { path: PathBuf, value: u64 },
     #[error("{}: worker_threads must be between 1 and {MAX_WORKER_THREADS}, not {value}", path.display())]
     WorkerThreads { path: PathBuf, value: usize },
     #[error("{}: key_file {}: {source}", path.display(), file.display())]
@@ -131,6 +144,15 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let empty_block_interval = file
+        .empty_block_interval_ms
+        .map_or(DEFAULT_EMPTY_BLOCK_INTERVAL, Duration::from_millis);
+    if empty_block_interval > MAX_EMPTY_BLOCK_INTERVAL {
+        return Err(ConfigError::EmptyBlockInterval {
+            path: path.into(),
+            value: empty_block_interval.as_millis() as u64,
+        });
+    }
     let worker_threads = file.worker_threads.unwrap_or(DEFAULT_WORKER_THREADS);
     if !(1..=MAX_WORKER_THREADS).contains(&worker_threads) {
         return Err(ConfigError::WorkerThreads {
@@ -208,6 +230,7 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
             peers,
             p2p_listen: file.p2p_listen,
             storage_dir: base.join(&file.storage_dir),
+            empty_block_interval,
         },
         api_listen: file.api_listen,
         worker_threads,
@@ -241,7 +264,10 @@ pub fn render(file: &NodeFile) -> String {
     let body = toml::to_string(file).expect("a config always serializes");
     format!(
         "# dirchain node config. Paths are relative to this file's directory.\n\
-         # Optional: worker_threads = {DEFAULT_WORKER_THREADS} (runtime threads).\n\n{body}"
+         # Optional: worker_threads = {DEFAULT_WORKER_THREADS} (runtime threads),\n\
+         # empty_block_interval_ms = {} (how long a leader waits for transactions\n\
+         # before proposing an empty block; 0 = never waits).\n\n{body}",
+        DEFAULT_EMPTY_BLOCK_INTERVAL.as_millis()
     )
 }
 
@@ -304,6 +330,7 @@ mod tests {
                 p2p_listen: "127.0.0.1:7100".parse().unwrap(),
                 api_listen: "127.0.0.1:8100".parse().unwrap(),
                 worker_threads: None,
+                empty_block_interval_ms: None,
                 peers: [0, 1, 2, 9]
                     .into_iter()
                     .filter(|s| *s != seed)
@@ -516,6 +543,23 @@ mod tests {
         assert!(matches!(
             fx.load(&file),
             Err(ConfigError::WorkerThreads { value: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn empty_block_interval_defaults_and_is_bounded() {
+        let fx = Fixture::new();
+        let mut file = fx.file(0, Role::Validator);
+        assert_eq!(
+            fx.load(&file).unwrap().node.empty_block_interval,
+            DEFAULT_EMPTY_BLOCK_INTERVAL
+        );
+        file.empty_block_interval_ms = Some(0);
+        assert!(fx.load(&file).unwrap().node.empty_block_interval.is_zero());
+        file.empty_block_interval_ms = Some(MAX_EMPTY_BLOCK_INTERVAL.as_millis() as u64 + 1);
+        assert!(matches!(
+            fx.load(&file),
+            Err(ConfigError::EmptyBlockInterval { .. })
         ));
     }
 

@@ -85,6 +85,8 @@ pub struct Plan {
     pub nodes: Vec<NodeSpec>,
     pub threshold: u32,
     pub api_port_offset: u16,
+    /// Written into every node's config when set; otherwise nodes use the default.
+    pub empty_block_interval_ms: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -243,6 +245,7 @@ impl Plan {
             nodes,
             threshold,
             api_port_offset,
+            empty_block_interval_ms: None,
         })
     }
 }
@@ -366,6 +369,7 @@ pub fn create(dir: &Path, plan: &Plan, timestamp_ms: u64) -> anyhow::Result<Crea
             p2p_listen: node.address,
             api_listen: api,
             worker_threads: None,
+            empty_block_interval_ms: plan.empty_block_interval_ms,
             peers: plan
                 .nodes
                 .iter()

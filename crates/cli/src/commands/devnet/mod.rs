@@ -66,6 +66,10 @@ pub struct Args {
     /// Do not log the nodes' finalized heights every few seconds.
     #[arg(long)]
     pub quiet: bool,
+    /// Milliseconds a leader waits for transactions before proposing an empty block (0: as
+    /// fast as consensus goes, for benchmarks); fixed when the devnet is made.
+    #[arg(long, value_name = "MS")]
+    pub empty_block_interval_ms: Option<u64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -99,7 +103,8 @@ fn prepare(args: &Args) -> anyhow::Result<Manifest> {
     );
     let validators = args.validators.unwrap_or(DEFAULT_VALIDATORS);
     let base_port = args.base_port.unwrap_or(DEFAULT_BASE_PORT);
-    let plan = demo_plan(validators, base_port)?;
+    let mut plan = demo_plan(validators, base_port)?;
+    plan.empty_block_interval_ms = args.empty_block_interval_ms;
     ensure_ports_free(plan_addresses(&plan))?;
     let created = init::create(&args.dir, &plan, init::now_ms())?;
     let manifest = Manifest {
@@ -145,13 +150,14 @@ fn demo_plan(validators: u16, base_port: u16) -> anyhow::Result<Plan> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Plan::new(
+    let plan = Plan::new(
         CHAIN_ID,
         orgs,
         nodes,
         Some(DEMO_THRESHOLD),
         init::DEFAULT_API_PORT_OFFSET,
-    )?)
+    )?;
+    Ok(plan)
 }
 
 /// Checks the devnet in `dir` is whole, matches the flags, and is not running already.
@@ -335,6 +341,7 @@ mod tests {
             no_restart: false,
             restart_delay: DEFAULT_RESTART_DELAY_SECS,
             quiet: true,
+            empty_block_interval_ms: None,
         }
     }
 
