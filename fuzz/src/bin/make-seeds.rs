@@ -5,7 +5,7 @@
 //! Run with `cargo run --features make-seeds --bin make-seeds` (see run.sh).
 
 use commonware_codec::Encode;
-use commonware_cryptography::{Hasher, Sha256, sha256::Digest};
+use commonware_cryptography::{Hasher, Sha256, Signer as _, sha256::Digest};
 use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
 use dirchain_fuzz::{
     EMPTY_ROOT, RECORD_KINDS, SEED_KEYS, SEED_ROOT, check_record, hex, known_value, seed_key,
@@ -277,7 +277,7 @@ fn state_proofs() -> Vec<(Digest, StateProof)> {
             let writes: WriteSet = (0..SEED_KEYS)
                 .map(|i| (seed_key(i), Some(seed_value(i))))
                 .collect();
-            let seed_root = store.commit(writes).await.expect("commit");
+            let seed_root = store.commit(1, writes).await.expect("commit");
             for i in [0, 7, SEED_KEYS - 1] {
                 let key = seed_key(i);
                 proofs.push((key, store.prove(&key).await.expect("prove")));
