@@ -20,7 +20,8 @@ use commonware_utils::{
     channel::{mpsc, oneshot},
 };
 use dirchain_state::{
-    Ledger, LedgerError, Outcome, TxError, VerifiedTx, decode_tx, store::Speculative, verify_txs,
+    Ledger, LedgerError, Outcome, TxError, VerifiedTx, decode_tx, ledger::Checked,
+    store::Speculative, verify_txs,
 };
 use dirchain_types::{
     block::{Block, BlockContext},
@@ -510,22 +511,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         if block.inner().0.encode_size() > MAX_BLOCK_BYTES {
             return Ok(false);
         }
-        let Some(txs) = self.verify_signatures(&block.inner().0) else {
-            warn!(
-                height = block.inner().0.height,
-                "block holds a transaction with a bad signature"
-            );
-            return Ok(false);
-        };
-        let ctx = BlockContext {
-            height: block.inner().0.height,
-            timestamp_ms: block.inner().0.timestamp_ms,
-        };
-        match self
-            .ledger
-            .check(parent_state.as_ref(), ctx, &txs, block.inner().0.state_root)
-            .await
-        {
+        match self.execute(&block.inner().0, parent_state.as_ref()).await {
             Ok(checked) => {
                 self.keep(
                     block.digest(),
@@ -545,11 +531,23 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         }
     }
 
-    fn verify_signatures(&mut self, block: &Block) -> Option<Vec<VerifiedTx>> {
-        verify_txs(block.txs.to_vec(), &mut self.context)
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .ok()
+    /// Checks a block's signatures and executes it on `parent` (or the committed state),
+    /// checking the root it claims.
+    async fn execute(
+        &mut self,
+        block: &Block,
+        parent: Option<&Speculative>,
+    ) -> Result<Checked, LedgerError> {
+        let mut txs = Vec::with_capacity(block.txs.len());
+        let verdicts = verify_txs(block.txs.to_vec(), &mut self.context);
+        for (index, verified) in verdicts.into_iter().enumerate() {
+            txs.push(verified.map_err(|error| LedgerError::InvalidTx { index, error })?);
+        }
+        let ctx = BlockContext {
+            height: block.height,
+            timestamp_ms: block.timestamp_ms,
+        };
+        self.ledger.check(parent, ctx, &txs, block.state_root).await
     }
 
     fn keep(&mut self, digest: Digest, pending: Pending) {
@@ -582,22 +580,8 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             _ => {
                 // Catching up: this node never verified the block. A finalized block carries
                 // a quorum's word, but it is still executed and its root checked.
-                let txs = self.verify_signatures(&block.inner().0).ok_or_else(|| {
-                    ExecutorError::Diverged {
-                        height,
-                        source: LedgerError::InvalidTx {
-                            index: 0,
-                            error: TxError::BadSignature,
-                        },
-                    }
-                })?;
-                let ctx = BlockContext {
-                    height,
-                    timestamp_ms: block.inner().0.timestamp_ms,
-                };
                 let checked = self
-                    .ledger
-                    .check(None, ctx, &txs, block.inner().0.state_root)
+                    .execute(&block.inner().0, None)
                     .await
                     .map_err(|source| match source {
                         LedgerError::InvalidTx { .. } | LedgerError::RootMismatch { .. } => {

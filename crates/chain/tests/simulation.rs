@@ -145,7 +145,8 @@ async fn start_node(
     (handle_rx.await.expect("started"), task)
 }
 
-async fn network(context: &deterministic::Context) -> Oracle_ {
+/// The simulated network, every node linked to every other by `link`.
+async fn network(context: &deterministic::Context, link: &Link) -> Oracle_ {
     let (network, oracle) = Network::new_with_peers(
         context.child("network"),
         simulated::Config {
@@ -158,16 +159,43 @@ async fn network(context: &deterministic::Context) -> Oracle_ {
     )
     .await;
     network.start();
+    link_all(&oracle, link).await;
     oracle
 }
 
-async fn link_all(oracle: &Oracle_, link: &Link, except: Option<&[usize]>) {
+async fn link_all(oracle: &Oracle_, link: &Link) {
     let keys = all_keys();
-    for (i, a) in keys.iter().enumerate() {
-        for (j, b) in keys.iter().enumerate() {
-            let cut = except.is_some_and(|side| side.contains(&i) != side.contains(&j));
-            if i != j && !cut {
-                let _ = oracle.add_link(a.clone(), b.clone(), link.clone()).await;
+    for a in &keys {
+        for b in keys.iter().filter(|b| *b != a) {
+            let _ = oracle.add_link(a.clone(), b.clone(), link.clone()).await;
+        }
+    }
+}
+
+/// Starts the validators in `indices`.
+async fn start_validators(
+    context: &deterministic::Context,
+    oracle: &Oracle_,
+    indices: impl IntoIterator<Item = usize>,
+) -> Vec<(Handle, TaskHandle<()>)> {
+    let mut nodes = Vec::new();
+    for i in indices {
+        nodes.push(start_validator(context, oracle, i, 0).await);
+    }
+    nodes
+}
+
+/// Waits until every transaction is final on every node.
+async fn wait_final(context: &deterministic::Context, handles: &[&Handle], txs: &[Digest]) {
+    let deadline = context.current() + Duration::from_secs(120);
+    for tx in txs {
+        for handle in handles {
+            while !matches!(
+                handle.tx_status(*tx).await.unwrap(),
+                TxStatus::Finalized { .. }
+            ) {
+                assert!(context.current() < deadline, "transaction {tx} never final");
+                context.sleep(Duration::from_millis(50)).await;
             }
         }
     }
@@ -226,7 +254,10 @@ async fn wait_for_height(context: &deterministic::Context, handles: &[&Handle], 
 async fn check_agreement(handles: &[&Handle], txs: &[Digest]) {
     let common = handles.iter().map(|h| h.height()).min().unwrap();
     for height in 1..=common {
-        let blocks: Vec<_> = futures_blocks(handles, height).await;
+        let mut blocks = Vec::new();
+        for handle in handles {
+            blocks.push(handle.finalized(height).await.unwrap());
+        }
         let reference = blocks.iter().flatten().next().copied();
         for block in blocks.iter().flatten() {
             assert_eq!(Some(*block), reference, "nodes disagree at height {height}");
@@ -261,17 +292,6 @@ async fn check_agreement(handles: &[&Handle], txs: &[Digest]) {
     }
 }
 
-async fn futures_blocks(
-    handles: &[&Handle],
-    height: u64,
-) -> Vec<Option<dirchain_chain::FinalizedBlock>> {
-    let mut blocks = Vec::new();
-    for handle in handles {
-        blocks.push(handle.finalized(height).await.unwrap());
-    }
-    blocks
-}
-
 async fn submit_all(handle: &Handle, txs: Vec<Vec<u8>>) -> Vec<Digest> {
     let mut hashes = Vec::new();
     for tx in txs {
@@ -300,33 +320,13 @@ fn good_link() -> Link {
 fn four_validators_agree_over_lossy_slow_links() {
     for seed in seeds() {
         deterministic::Runner::seeded(seed).start(|context| async move {
-            let oracle = network(&context).await;
-            link_all(&oracle, &lossy_link(), None).await;
-            let mut nodes = Vec::new();
-            for i in 0..VALIDATORS {
-                nodes.push(start_validator(&context, &oracle, i, 0).await);
-            }
+            let oracle = network(&context, &lossy_link()).await;
+            let nodes = start_validators(&context, &oracle, 0..VALIDATORS).await;
             let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
             let txs = submit_all(handles[(seed as usize) % VALIDATORS], transactions(0, 20)).await;
             wait_for_height(&context, &handles, 10).await;
             // Gossip reaches every mempool; the transactions end up final everywhere.
-            let deadline = context.current() + Duration::from_secs(120);
-            for tx in &txs {
-                loop {
-                    let mut final_everywhere = true;
-                    for handle in &handles {
-                        final_everywhere &= matches!(
-                            handle.tx_status(*tx).await.unwrap(),
-                            TxStatus::Finalized { .. }
-                        );
-                    }
-                    if final_everywhere {
-                        break;
-                    }
-                    assert!(context.current() < deadline, "seed {seed}: tx never final");
-                    context.sleep(Duration::from_millis(50)).await;
-                }
-            }
+            wait_final(&context, &handles, &txs).await;
             check_agreement(&handles, &txs).await;
         });
     }
@@ -336,12 +336,8 @@ fn four_validators_agree_over_lossy_slow_links() {
 fn a_crashed_validator_restarts_and_catches_up() {
     for seed in seeds() {
         deterministic::Runner::seeded(seed).start(|context| async move {
-            let oracle = network(&context).await;
-            link_all(&oracle, &good_link(), None).await;
-            let mut nodes = Vec::new();
-            for i in 0..VALIDATORS {
-                nodes.push(start_validator(&context, &oracle, i, 0).await);
-            }
+            let oracle = network(&context, &good_link()).await;
+            let mut nodes = start_validators(&context, &oracle, 0..VALIDATORS).await;
             let victim = (seed as usize) % VALIDATORS;
             let txs = submit_all(&nodes[(victim + 1) % VALIDATORS].0, transactions(0, 10)).await;
             {
@@ -370,12 +366,8 @@ fn a_crashed_validator_restarts_and_catches_up() {
 fn a_healed_partition_resumes_progress() {
     for seed in seeds() {
         deterministic::Runner::seeded(seed).start(|context| async move {
-            let oracle = network(&context).await;
-            link_all(&oracle, &good_link(), None).await;
-            let mut nodes = Vec::new();
-            for i in 0..VALIDATORS {
-                nodes.push(start_validator(&context, &oracle, i, 0).await);
-            }
+            let oracle = network(&context, &good_link()).await;
+            let nodes = start_validators(&context, &oracle, 0..VALIDATORS).await;
             let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
             wait_for_height(&context, &handles, 5).await;
             // Two against two: no side has a quorum, so nothing is finalized.
@@ -389,7 +381,7 @@ fn a_healed_partition_resumes_progress() {
                 during <= stalled + 1,
                 "seed {seed}: finalized without a quorum"
             );
-            link_all(&oracle, &good_link(), Some(&[])).await;
+            link_all(&oracle, &good_link()).await;
             let txs = submit_all(handles[0], transactions(0, 5)).await;
             wait_for_height(&context, &handles, during + 10).await;
             check_agreement(&handles, &txs).await;
@@ -401,8 +393,7 @@ fn a_healed_partition_resumes_progress() {
 fn a_validator_with_corrupted_state_cannot_stop_the_others() {
     for seed in seeds() {
         deterministic::Runner::seeded(seed).start(|context| async move {
-            let oracle = network(&context).await;
-            link_all(&oracle, &good_link(), None).await;
+            let oracle = network(&context, &good_link()).await;
             // The faulty validator's state holds a record no one else has: every block it
             // proposes claims a root the others do not compute (an invalid block), and it
             // refuses every honest block.
@@ -455,13 +446,14 @@ fn a_validator_with_corrupted_state_cannot_stop_the_others() {
 fn a_new_validator_joining_a_long_chain_catches_up() {
     for seed in seeds() {
         deterministic::Runner::seeded(seed).start(|context| async move {
-            let oracle = network(&context).await;
-            link_all(&oracle, &good_link(), None).await;
+            let oracle = network(&context, &good_link()).await;
             let newcomer = (seed as usize) % VALIDATORS;
-            let mut nodes = Vec::new();
-            for i in (0..VALIDATORS).filter(|i| *i != newcomer) {
-                nodes.push(start_validator(&context, &oracle, i, 0).await);
-            }
+            let nodes = start_validators(
+                &context,
+                &oracle,
+                (0..VALIDATORS).filter(|i| *i != newcomer),
+            )
+            .await;
             let txs = submit_all(&nodes[0].0, transactions(0, 10)).await;
             {
                 let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
@@ -491,28 +483,15 @@ fn a_new_validator_joining_a_long_chain_catches_up() {
 fn a_full_node_follows_the_chain_without_voting() {
     for seed in seeds() {
         deterministic::Runner::seeded(seed).start(|context| async move {
-            let oracle = network(&context).await;
-            link_all(&oracle, &lossy_link(), None).await;
-            let mut nodes = Vec::new();
-            for i in 0..VALIDATORS {
-                nodes.push(start_validator(&context, &oracle, i, 0).await);
-            }
+            let oracle = network(&context, &lossy_link()).await;
+            let nodes = start_validators(&context, &oracle, 0..VALIDATORS).await;
             let full = start_node(&context, &oracle, Node::Full, 0, true).await;
             // Submitted to the full node: it gossips to the validators, which include it.
             let txs = submit_all(&full.0, transactions(0, 5)).await;
             let mut handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
             handles.push(&full.0);
             wait_for_height(&context, &handles, 10).await;
-            let deadline = context.current() + Duration::from_secs(120);
-            for tx in &txs {
-                while !matches!(
-                    full.0.tx_status(*tx).await.unwrap(),
-                    TxStatus::Finalized { .. }
-                ) {
-                    assert!(context.current() < deadline, "seed {seed}: tx never final");
-                    context.sleep(Duration::from_millis(50)).await;
-                }
-            }
+            wait_final(&context, &[&full.0], &txs).await;
             check_agreement(&handles, &txs).await;
         });
     }
