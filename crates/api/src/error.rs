@@ -3,13 +3,14 @@
 
 use axum::{
     Json,
-    extract::rejection::PathRejection,
+    extract::rejection::{PathRejection, QueryRejection},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use dirchain_chain::SubmitError;
+use dirchain_index::QueryError;
+use dirchain_schema::chain::ErrorBody;
 use dirchain_state::TxError;
-use serde::Serialize;
 
 /// What `Retry-After` tells a client when the mempool, or its signer's share
 /// of it, is full: blocks drain it about once a second, so waiting longer only
@@ -26,10 +27,28 @@ pub struct ApiError {
     retry_after_secs: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
-    message: &'a str,
+/// Most characters of a client's input an error message repeats: enough to
+/// recognise it, not enough to turn a huge path into a huge answer.
+const MAX_ECHO_CHARS: usize = 80;
+
+/// Most characters of a message built by another component (the query
+/// index) that may repeat client input of its own accord.
+const MAX_RELAYED_CHARS: usize = 300;
+
+/// `text` as an error message quotes it, cut to [MAX_ECHO_CHARS].
+pub fn echo(text: &str) -> String {
+    match text.char_indices().nth(MAX_ECHO_CHARS) {
+        Some((end, _)) => format!("{:?}...", &text[..end]),
+        None => format!("{text:?}"),
+    }
+}
+
+/// `message` cut to [MAX_RELAYED_CHARS].
+fn relayed(message: String) -> String {
+    match message.char_indices().nth(MAX_RELAYED_CHARS) {
+        Some((end, _)) => format!("{}...", &message[..end]),
+        None => message,
+    }
 }
 
 impl ApiError {
@@ -72,6 +91,73 @@ impl ApiError {
 
     pub fn bad_body(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_body", message)
+    }
+
+    pub fn bad_key(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_key", message)
+    }
+
+    pub fn bad_height(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_height", message)
+    }
+
+    pub fn bad_query(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_query", message)
+    }
+
+    pub fn bad_id(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_id", message)
+    }
+
+    /// The subject of a "who used my data" query is unusable. The message
+    /// must not repeat it.
+    pub fn bad_subject(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_subject", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// This node holds no subject key, so it cannot name persons.
+    pub fn subject_view_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "subject_view_unavailable",
+            "this node holds no subject key, so it cannot look up a person's accesses; \
+             ask a node whose operator configured `subject_key_file`",
+        )
+    }
+
+    /// The query index failed: the node's fault, not the query's.
+    pub fn index(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "index", message)
+    }
+
+    /// A transaction the node admitted and then refused when a block was
+    /// built: its own code, with the status an admission refusal with that
+    /// code gets.
+    pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(tx_code_status(code), code, message)
+    }
+
+    /// A proof needs a finalized block to be checked against; the genesis
+    /// block has no certificate.
+    pub fn no_certificate_yet() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "no_certificate_yet",
+            "the chain has no finalized block yet: a proof needs one to be checked against",
+        )
+    }
+
+    pub fn wait_timeout(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::GATEWAY_TIMEOUT, "wait_timeout", message)
+    }
+
+    /// The node's own data does not hold together: its fault, not the client's.
+    pub fn corrupt_state(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "corrupt_state", message)
     }
 
     pub fn payload_too_large(message: impl Into<String>) -> Self {
@@ -118,6 +204,22 @@ impl From<SubmitError> for ApiError {
             SubmitError::Rejected(error) => {
                 Self::new(tx_error_status(&error), error.code(), message)
             }
+            SubmitError::Storage(_) => {
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", message)
+            }
+        }
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(error: QueryError) -> Self {
+        let message = relayed(error.to_string());
+        match error {
+            QueryError::BadCursor => Self::new(StatusCode::BAD_REQUEST, "bad_cursor", message),
+            QueryError::BadFilter { .. } => {
+                Self::new(StatusCode::BAD_REQUEST, "bad_filter", message)
+            }
+            QueryError::Sqlite(_) | QueryError::Corrupt(_) => Self::index(message),
         }
     }
 }
@@ -125,6 +227,12 @@ impl From<SubmitError> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         Self::new(rejection.status(), "bad_path", rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::bad_query(rejection.body_text())
     }
 }
 
@@ -166,6 +274,26 @@ fn tx_error_status(error: &TxError) -> StatusCode {
     }
 }
 
+/// [tx_error_status] by the error's code, for refusals that arrive as a
+/// code (a transaction rejected when a block was built). A test checks that
+/// the two agree on every variant. An unknown code is taken for a conflict
+/// with the state, which is what a refusal after admission is.
+fn tx_code_status(code: &str) -> StatusCode {
+    match code {
+        "malformed"
+        | "bad_signature"
+        | "wrong_chain"
+        | "wrong_channel"
+        | "invalid_field"
+        | "personal_data_unconditional" => StatusCode::BAD_REQUEST,
+        "unknown_signer" | "key_revoked" | "key_expired" | "org_inactive" | "wrong_role"
+        | "not_channel_member" | "not_owner" => StatusCode::FORBIDDEN,
+        "quota_exceeded" => StatusCode::TOO_MANY_REQUESTS,
+        "storage" | "corrupt_state" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::CONFLICT,
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
@@ -174,8 +302,8 @@ impl IntoResponse for ApiError {
             tracing::debug!(status = %self.status, code = self.code, message = %self.message, "API request refused");
         }
         let body = Json(ErrorBody {
-            code: self.code,
-            message: &self.message,
+            code: self.code.to_string(),
+            message: self.message,
         });
         let mut response = (self.status, body).into_response();
         if let Some(secs) = self.retry_after_secs {
@@ -332,6 +460,56 @@ mod tests {
     }
 
     #[test]
+    fn rejections_by_code_get_the_status_of_their_variant() {
+        for (error, status) in every_tx_error() {
+            let api = ApiError::rejected(error.code(), error.to_string());
+            assert_eq!((api.status, api.code), (status, error.code()), "{error:?}");
+        }
+        assert_eq!(
+            ApiError::rejected("some_new_code", "x").status,
+            StatusCode::CONFLICT
+        );
+    }
+
+    #[test]
+    fn query_errors_are_the_clients_or_the_index() {
+        let cases = [
+            (QueryError::BadCursor, StatusCode::BAD_REQUEST, "bad_cursor"),
+            (
+                QueryError::BadFilter {
+                    field: "share_class",
+                    reason: "x".repeat(10_000),
+                },
+                StatusCode::BAD_REQUEST,
+                "bad_filter",
+            ),
+            (
+                QueryError::Corrupt("bad record".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "index",
+            ),
+            (sqlite_error(), StatusCode::INTERNAL_SERVER_ERROR, "index"),
+        ];
+        for (error, status, code) in cases {
+            let api = ApiError::from(error);
+            assert_eq!((api.status, api.code), (status, code));
+            assert!(api.message.chars().count() <= MAX_RELAYED_CHARS + 3);
+        }
+    }
+
+    /// An SQLite error, without naming the SQLite crate: an index over a
+    /// file that is not a database.
+    fn sqlite_error() -> QueryError {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("not-a-db");
+        std::fs::write(&path, vec![0xAB; 4096]).unwrap();
+        match dirchain_index::Index::open(&path, &dirchain_state::testkit::genesis()) {
+            Err(dirchain_index::IndexError::Sqlite(e)) => QueryError::Sqlite(e),
+            other => panic!("expected an SQLite error, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn node_refusals_get_their_own_codes() {
         let cases = [
             (
@@ -358,14 +536,30 @@ mod tests {
                 "unavailable",
                 None,
             ),
+            (
+                SubmitError::Storage("disk gone".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "storage",
+                None,
+            ),
         ];
         for (error, status, code, retry_after_secs) in cases {
+            assert_eq!(error.code(), code, "the node's own code is kept");
             let message = error.to_string();
             let api = ApiError::from(error);
             assert_eq!((api.status, api.code), (status, code));
             assert_eq!(api.message, message);
             assert_eq!(api.retry_after_secs, retry_after_secs);
         }
+    }
+
+    #[test]
+    fn echoes_are_cut_to_a_readable_length() {
+        assert_eq!(echo("abc"), "\"abc\"");
+        let long = "é".repeat(MAX_ECHO_CHARS + 5);
+        let echoed = echo(&long);
+        assert!(echoed.ends_with("..."), "{echoed}");
+        assert_eq!(echoed.chars().filter(|c| *c == 'é').count(), MAX_ECHO_CHARS);
     }
 
     #[test]

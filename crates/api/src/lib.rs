@@ -1,39 +1,94 @@
 //! The node's HTTP/JSON interface.
 //!
-//! Handlers reach the node only through [NodeApi], which the chain's
-//! [Handle](dirchain_chain::Handle) implements and tests replace with a mock.
-//! Each area of the interface is one module of `routes`; every failure, the
-//! framework's own rejections included, leaves as one JSON shape,
-//! `{"code": "...", "message": "..."}`: `code` is stable and meant for
-//! programs, `message` for people.
+//! Handlers reach the node only through [NodeApi], which [Node] implements
+//! (the chain's [Handle](dirchain_chain::Handle) and the query index
+//! beside it) and tests replace with a mock. The chain answers what is
+//! pending or just final, blocks, proofs and nonces; the query index
+//! (`dirchain-index`, a SQLite copy of the finalized ledger that
+//! [follow_chain] keeps in step) answers the lists and the records by id,
+//! as of `indexed_height`. Index reads are synchronous and run on blocking
+//! threads.
+//! Each area of the interface is one module of `routes`, an `OpenApiRouter`
+//! of operations declared with `#[utoipa::path]`: the router and the OpenAPI
+//! 3.1 document ([openapi], served at `/openapi.json`) come from the same
+//! declarations, and a test checks the one against the other. The JSON
+//! documents are those of `dirchain_schema::chain`, which the SDK reads.
 //!
-//! JSON fields are snake_case, digests and keys lowercase hex, heights numbers.
+//! Every failure, the framework's own rejections included, leaves as one JSON
+//! shape, `{"code": "...", "message": "..."}`: `code` is stable and meant for
+//! programs, `message` for people. JSON fields are snake_case, digests, keys
+//! and binary values lowercase hex, heights numbers.
 //!
 //! | route | answer |
 //! | --- | --- |
-//! | `GET /healthz` | 200 `{"ok": true}` |
-//! | `GET /v1/status` | 200: chain, identity, latest block, mempool, peers |
-//! | `POST /v1/tx` | 202 `{"hash", "status": "pending"}`, `Location: /v1/tx/{hash}` |
-//! | `GET /v1/tx/{hash}` | 200 `{"hash", "status": "pending"}` or `{"hash", "status": "finalized", "height", "index", "outcome"}`; 404 `{"hash", "status": "unknown"}` |
+//! | `GET /healthz` | 200 `{"ok": true}`, without asking the node |
+//! | `GET /metrics` | 200 Prometheus text (`text/plain; version=0.0.4`): the node's metrics, then `dirchain_api_requests_total` by route, method and status class |
+//! | `GET /openapi.json` | 200 the OpenAPI 3.1 document |
+//! | `GET /v1/status` | 200 `Status`: chain, identity, latest block, mempool, peers, `indexed_height` |
+//! | `POST /v1/tx` | 202 `TxStatus` `{"hash", "status": "pending"}`, `Location: /v1/tx/{hash}` |
+//! | `POST /v1/tx?wait=final&timeout_ms=N` | 200 `TxStatus` once final; the refusal's own code and status if it is rejected when a block is built; 504 `wait_timeout` (naming the hash) after N ms (default 10000, at most 60000) |
+//! | `GET /v1/tx/{hash}` | 200 `{"hash", "status": "pending"}`, `{"hash", "status": "finalized", "height", "index", "outcome"}` or `{"hash", "status": "rejected", "error": {"code", "message"}}`; 404 `{"hash", "status": "unknown"}` |
+//! | `GET /v1/accounts/{public_key}` | 200 `Account` `{"public_key", "next_nonce", "next_free_nonce"}` |
+//! | `GET /v1/blocks/{height}` or `/v1/blocks/latest` | 200 `BlockInfo` `{"header", "header_hex", "certificate_hex" (null for genesis), "txs"}` |
+//! | `GET /v1/proof/{key}` | 200 `Proof` `{"key", "value_hex" (null: absent), "proof_hex", "height", "header", "header_hex", "certificate_hex"}` |
+//! | `GET /v1/orgs` | 200 `Page<OrgView>` by id (`limit`, `cursor`) |
+//! | `GET /v1/orgs/{id}` | 200 `OrgDetail` `{"org", "members", "duties"}` |
+//! | `GET /v1/catalog` | 200 `Page<ItemView>` in publication order (`q`, `org`, `share_class`, `duty`, `channel`, `include_retired`, `limit`, `cursor`) |
+//! | `GET /v1/catalog/{id}?channel=` | 200 `ItemDetail` `{"item", "versions"}` |
+//! | `GET /v1/permissions` | 200 `Page<PermissionView>`, latest grant first (`consumer`, `owner`, `item`, `status` = live/expired/revoked, `channel`, `limit`, `cursor`) |
+//! | `GET /v1/permissions/{id}?channel=` | 200 `PermissionView` |
+//! | `GET /v1/requests` | 200 `Page<RequestView>`, newest first (`consumer`, `owner`, `item`, `status` = pending/approved/denied, `channel`, `limit`, `cursor`) |
+//! | `GET /v1/requests/{id}?channel=` | 200 `RequestView` |
+//! | `GET /v1/access` | 200 `Page<AccessView>`, newest first (`consumer`, `provider`, `item`, `permission`, `from_ms`, `to_ms`, `refused`, `limit`, `cursor`) |
+//! | `GET /v1/access/{id}?channel=` | 200 `AccessView` |
+//! | `POST /v1/subjects/accesses` | 200 `Page<AccessView>` naming the person of `{"subject": "<raw identifier>", "limit"?, "cursor"?}` |
+//! | `GET /v1/notary/{digest}?channel=` | 200 `NotaryView` |
+//! | `GET /v1/assets/{id}?channel=` | 200 `AssetDetail` `{"asset", "events"}` |
+//! | `GET /v1/proposals` | 200 `Page<ProposalView>`, newest first (`status`, `limit`, `cursor`) |
+//! | `GET /v1/proposals/{id}` | 200 `ProposalView` |
+//!
+//! Index routes: `channel` defaults to `main` for records named by an
+//! identifier or digest within a channel (items, assets, notarizations); for
+//! records named by a transaction hash (permissions, requests, accesses) it
+//! is optional and, when given, must be the record's. Ids that hold `/`
+//! (`health/births`) may be sent percent-encoded in one segment or as they
+//! are. A permission's `status` is judged at the latest finalized block's
+//! time. `GET /v1/tx/{hash}` also finds, in the index, transactions final
+//! before the node last restarted; a transaction admitted and then refused
+//! when a block was built answers 200 `{"status": "rejected", "error":
+//! {"code", "message"}}`, and ends a `wait=final` with that code and the
+//! status the tables below give it.
 //!
 //! `POST /v1/tx` takes the codec-encoded `SignedTx` either as the body with
 //! `Content-Type: application/octet-stream`, or hex-encoded as
 //! `{"tx": "<hex>"}` with `Content-Type: application/json`. An `outcome` is
 //! `{"result": "applied"}` or `{"result": "access_refused", "refusal": "<label>"}`.
+//! A query that cannot be honoured is refused before the transaction is
+//! submitted.
 //!
 //! Errors of the request itself:
 //!
 //! | status | code | when |
 //! | --- | --- | --- |
 //! | 400 | `empty_body` | no body, or an empty transaction |
-//! | 400 | `bad_json` | the JSON does not parse or is not `{"tx": "<hex>"}` |
+//! | 400 | `bad_json` | the JSON does not parse or is not `{"tx": "<hex>"}` (wrong types, unknown fields) |
 //! | 400 | `bad_hex` | `tx` is not hex |
 //! | 400 | `bad_hash` | the hash in the path is not 64 hex characters |
-//! | 400 | `bad_path`, `bad_body` | the path or body could not be read at all |
+//! | 400 | `bad_key` | the public key or state key in the path is not hex of the right length (or not an Ed25519 point) |
+//! | 400 | `bad_height` | the height in the path is neither a decimal `u64` nor `latest` |
+//! | 400 | `bad_query` | an unknown query parameter, a value of the wrong type, `wait` other than `final`, `timeout_ms` without `wait` or above 60000, `limit` not from 1 to 500, a `channel` that is not an identifier |
+//! | 400 | `bad_id` | the id in the path is not one: an organisation, item or asset id that is not an identifier; a request, permission, access or proposal id that is not 64 hex characters |
+//! | 400 | `bad_filter` | a filter value the index cannot mean (`share_class`, request or proposal `status`, `permission` not hex) |
+//! | 400 | `bad_cursor` | a `cursor` this list did not return |
+//! | 400 | `bad_subject` | the subject is empty (or only spaces and dashes) or longer than [MAX_SUBJECT_BYTES] |
+//! | 400 | `bad_path`, `bad_body` | the path or body could not be read at all (e.g. not UTF-8) |
+//! | 404 | `not_found` | no finalized block at that height on this node; no such record in the index (the message says up to which block it has applied the chain) |
 //! | 404 | `unknown_route` | no such route |
 //! | 405 | `method_not_allowed` | the route exists; `Allow` lists its methods |
-//! | 413 | `payload_too_large` | body above [MAX_BODY_BYTES], or transaction above `MAX_TX_BYTES` |
+//! | 409 | `no_certificate_yet` | a proof was asked for before the first finalized block |
+//! | 413 | `payload_too_large` | body above [MAX_BODY_BYTES], or transaction above `MAX_TX_BYTES`; a subject query above [MAX_SUBJECT_BODY_BYTES] |
 //! | 415 | `unsupported_media_type` | a body that is neither binary nor JSON |
+//! | 504 | `wait_timeout` | `wait=final` and the transaction is not final in time (it was accepted) |
 //!
 //! Errors from the node:
 //!
@@ -43,6 +98,10 @@
 //! | 429 + `Retry-After` | `signer_busy`: the signer has as many transactions pending as one may |
 //! | 409 | `nonce_taken`: another pending transaction of the signer has this nonce |
 //! | 503 | `unavailable`: the node is shutting down |
+//! | 503 | `subject_view_unavailable`: this node holds no subject key, so it cannot name persons |
+//! | 500 | `storage`: the node failed to read its own storage |
+//! | 500 | `index`: the query index failed |
+//! | 500 | `corrupt_state`: a proof does not verify against the node's own block |
 //!
 //! A refused transaction answers with the `TxError` code, and a status by
 //! what the sender has to change:
@@ -55,15 +114,25 @@
 //! | 429 | a channel quota is spent | `quota_exceeded` |
 //! | 500 | the node failed, not the transaction | `storage`, `corrupt_state` |
 
+mod chain_source;
 mod error;
 mod hex;
+mod metrics;
 mod node;
+mod openapi;
+mod query;
 mod routes;
 mod server;
 
 #[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod mock;
 
-pub use node::NodeApi;
-pub use routes::{MAX_BODY_BYTES, router};
+pub use chain_source::{HandleSource, follow_chain};
+pub use dirchain_index::{FollowError, Index, IndexError, Queries};
+pub use node::{Node, NodeApi};
+pub use routes::{
+    MAX_BODY_BYTES, MAX_SUBJECT_BODY_BYTES, MAX_SUBJECT_BYTES, WAIT_POLL_INTERVAL, openapi, router,
+};
 pub use server::serve;

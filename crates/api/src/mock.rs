@@ -1,51 +1,204 @@
 //! An in-memory node for the handlers' tests, and helpers to call the router.
 
-use crate::{node::NodeApi, router};
+use crate::{
+    fixture::{SCENARIO, TestIndex, subject_key},
+    node::NodeApi,
+    router,
+};
 use axum::{
     body::Body,
     http::{HeaderMap, Request, StatusCode, header},
 };
 use commonware_codec::Encode;
 use commonware_cryptography::Signer;
-use dirchain_chain::{NodeRole, Status, SubmitError, TxStatus};
+use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
+use dirchain_chain::{
+    NodeRole, Status, SubmitError, TxStatus,
+    handle::{CertifiedBlock, Nonces},
+};
+use dirchain_index::Queries;
 use dirchain_state::{
     TxError,
+    store::{StateProof, Store, WriteSet},
     testkit::{self, World},
 };
 use dirchain_types::{
-    ids::{Digest, sha256},
+    block::Block,
+    bounded::List,
+    ids::{Digest, PublicKey, SubjectKey, SubjectRef, sha256, subject_ref},
+    keys::StateKey,
     tx::SignedTx,
 };
 use serde_json::Value;
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     future::{Future, ready},
-    sync::{Arc, Mutex},
+    sync::{Arc, LazyLock, Mutex, OnceLock},
 };
 use tower::ServiceExt;
 
-/// Decodes and signature-checks what it is given, like the node, and keeps
-/// what it accepted as pending.
-#[derive(Clone, Default)]
-pub struct MockNode {
-    inner: Arc<Mutex<Inner>>,
+/// A short chain with real state proofs: the genesis block, and block 1
+/// whose state root commits to the test consortium's genesis state.
+pub struct MockChain {
+    blocks: Vec<CertifiedBlock>,
+    values: BTreeMap<StateKey, Vec<u8>>,
+    proofs: HashMap<StateKey, StateProof>,
 }
 
-#[derive(Default)]
+/// A key the mock can prove absent.
+pub fn absent_key() -> StateKey {
+    sha256(&[b"nothing here"])
+}
+
+static CHAIN: LazyLock<MockChain> = LazyLock::new(MockChain::build);
+
+impl MockChain {
+    fn build() -> Self {
+        let values = World::new().state;
+        let writes: WriteSet = values
+            .iter()
+            .map(|(key, value)| (*key, Some(value.clone())))
+            .collect();
+        let proven: Vec<StateKey> = values.keys().copied().chain([absent_key()]).collect();
+        let (root, proofs) = deterministic::Runner::default().start(|context| async move {
+            let mut store = Store::open(context.child("store"), "state").await.unwrap();
+            let root = store.commit(1, writes).await.unwrap();
+            let mut proofs = HashMap::new();
+            for key in proven {
+                proofs.insert(key, store.prove(&key).await.unwrap());
+            }
+            (root, proofs)
+        });
+        let proposer = testkit::key_for("validator-0").public_key();
+        let genesis = Block {
+            parent: Digest([0; 32]),
+            height: 0,
+            epoch: 0,
+            view: 0,
+            parent_view: 0,
+            proposer: proposer.clone(),
+            timestamp_ms: testkit::GENESIS_TIME,
+            state_root: sha256(&[b"genesis"]),
+            txs: List::default(),
+        };
+        let first = Block {
+            parent: genesis.digest(),
+            height: 1,
+            epoch: 0,
+            view: 1,
+            parent_view: 0,
+            proposer,
+            timestamp_ms: testkit::GENESIS_TIME + 1_000,
+            state_root: root,
+            txs: List::new(vec![signed_tx()]).unwrap(),
+        };
+        Self {
+            blocks: vec![
+                CertifiedBlock {
+                    block: genesis,
+                    finalization: None,
+                },
+                CertifiedBlock {
+                    block: first,
+                    finalization: Some(b"the finalization of block 1".to_vec()),
+                },
+            ],
+            values,
+            proofs,
+        }
+    }
+
+    pub fn block(&self, height: u64) -> CertifiedBlock {
+        self.blocks[height as usize].clone()
+    }
+
+    pub fn value(&self, key: &StateKey) -> Vec<u8> {
+        self.values[key].clone()
+    }
+}
+
+/// Decodes and signature-checks what it is given, like the node, and keeps
+/// what it accepted as pending. Its query index is real: empty (made on
+/// first use), or the fixture's scenario ([MockNode::indexed]).
+#[derive(Clone)]
+pub struct MockNode {
+    inner: Arc<Mutex<Inner>>,
+    index: Arc<OnceLock<TestIndex>>,
+}
+
 struct Inner {
+    /// The latest block's time, as `status` reports it.
+    block_timestamp_ms: u64,
+    subject_key: Option<SubjectKey>,
     submitted: Vec<Vec<u8>>,
     refuse_next: Option<SubmitError>,
     txs: HashMap<Digest, TxStatus>,
+    nonces: HashMap<PublicKey, Nonces>,
+    blocks: Vec<CertifiedBlock>,
     stopped: bool,
+    storage_fails: bool,
+}
+
+impl Default for MockNode {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MockNode {
+    /// What `metrics` reports: the node's part of `/metrics`.
+    pub const METRICS: &str = "# HELP chain_height Latest finalized and applied block.\n\
+        # TYPE chain_height gauge\nchain_height 1\n# EOF\n";
+
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                block_timestamp_ms: testkit::GENESIS_TIME + 42_000,
+                subject_key: Some(subject_key()),
+                submitted: Vec::new(),
+                refuse_next: None,
+                txs: HashMap::new(),
+                nonces: HashMap::new(),
+                blocks: CHAIN.blocks.clone(),
+                stopped: false,
+                storage_fails: false,
+            })),
+            index: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// A node whose index has applied the fixture's whole scenario, and
+    /// whose latest block is the scenario's last.
+    pub async fn indexed() -> Self {
+        let node = Self::new();
+        let index = TestIndex::of_scenario().await;
+        assert!(node.index.set(index).is_ok(), "a new node has no index");
+        node.set_block_time(SCENARIO.now);
+        node
+    }
+
+    /// The latest block's time from now on.
+    pub fn set_block_time(&self, ms: u64) {
+        self.inner.lock().unwrap().block_timestamp_ms = ms;
+    }
+
+    /// From now on the node holds no subject key.
+    pub fn forget_subject_key(&self) {
+        self.inner.lock().unwrap().subject_key = None;
+    }
+
+    /// The chain behind `block` and `prove`.
+    pub fn chain(&self) -> &'static MockChain {
+        &CHAIN
     }
 
     /// What `status` reports.
     pub fn snapshot(&self) -> Status {
+        let block_timestamp_ms = self.inner.lock().unwrap().block_timestamp_ms;
+        Self::status_at(block_timestamp_ms)
+    }
+
+    fn status_at(block_timestamp_ms: u64) -> Status {
         let validator = testkit::key_for("validator-0").public_key();
         Status {
             chain_id: testkit::CHAIN_ID.to_string(),
@@ -55,7 +208,7 @@ impl MockNode {
             validators: vec![validator],
             height: 42,
             block: sha256(&[b"block 42"]),
-            block_timestamp_ms: testkit::GENESIS_TIME + 42_000,
+            block_timestamp_ms,
             state_root: sha256(&[b"root 42"]),
             mempool_txs: 3,
             mempool_bytes: 1_234,
@@ -68,6 +221,21 @@ impl MockNode {
         self.inner.lock().unwrap().stopped = true;
     }
 
+    /// From now on every read of the chain fails, as a node whose disk broke.
+    pub fn fail_storage(&self) {
+        self.inner.lock().unwrap().storage_fails = true;
+    }
+
+    /// Back to before the first finalized block.
+    pub fn rewind_to_genesis(&self) {
+        self.inner.lock().unwrap().blocks.truncate(1);
+    }
+
+    /// Block 1 claims another state root than the state it proves against.
+    pub fn corrupt_state_root(&self) {
+        self.inner.lock().unwrap().blocks[1].block.state_root = sha256(&[b"another root"]);
+    }
+
     /// The next submission fails with `error`, whatever it is.
     pub fn refuse_next(&self, error: SubmitError) {
         self.inner.lock().unwrap().refuse_next = Some(error);
@@ -75,6 +243,14 @@ impl MockNode {
 
     pub fn set_tx(&self, hash: Digest, status: TxStatus) {
         self.inner.lock().unwrap().txs.insert(hash, status);
+    }
+
+    pub fn set_nonces(&self, signer: PublicKey, next: u64, next_free: u64) {
+        self.inner
+            .lock()
+            .unwrap()
+            .nonces
+            .insert(signer, Nonces { next, next_free });
     }
 
     /// The transactions accepted so far, as received.
@@ -100,12 +276,25 @@ impl MockNode {
         Ok(hash)
     }
 
-    fn answer<T>(&self, answer: impl FnOnce(&Inner) -> T) -> Result<T, SubmitError> {
+    /// Answers from the node's state, as a running, stopping or failing node would.
+    fn answer<T>(
+        &self,
+        answer: impl FnOnce(&Inner) -> Result<T, SubmitError>,
+    ) -> Result<T, SubmitError> {
         let inner = self.inner.lock().unwrap();
         if inner.stopped {
             return Err(SubmitError::Unavailable);
         }
-        Ok(answer(&inner))
+        if inner.storage_fails {
+            return Err(SubmitError::Storage("the disk is gone".into()));
+        }
+        answer(&inner)
+    }
+}
+
+impl Inner {
+    fn height(&self) -> u64 {
+        self.blocks.len() as u64 - 1
     }
 }
 
@@ -115,14 +304,71 @@ impl NodeApi for MockNode {
     }
 
     fn status(&self) -> impl Future<Output = Result<Status, SubmitError>> + Send {
-        ready(self.answer(|_| self.snapshot()))
+        ready(self.answer(|inner| Ok(Self::status_at(inner.block_timestamp_ms))))
     }
 
     fn tx_status(
         &self,
         hash: Digest,
     ) -> impl Future<Output = Result<TxStatus, SubmitError>> + Send {
-        ready(self.answer(|inner| inner.txs.get(&hash).cloned().unwrap_or(TxStatus::Unknown)))
+        ready(self.answer(|inner| Ok(inner.txs.get(&hash).cloned().unwrap_or(TxStatus::Unknown))))
+    }
+
+    fn height(&self) -> u64 {
+        self.inner.lock().unwrap().height()
+    }
+
+    fn block(
+        &self,
+        height: u64,
+    ) -> impl Future<Output = Result<Option<CertifiedBlock>, SubmitError>> + Send {
+        ready(self.answer(|inner| {
+            Ok(usize::try_from(height)
+                .ok()
+                .and_then(|height| inner.blocks.get(height))
+                .cloned())
+        }))
+    }
+
+    fn prove(
+        &self,
+        key: StateKey,
+    ) -> impl Future<Output = Result<(u64, StateProof), SubmitError>> + Send {
+        ready(self.answer(|inner| {
+            let proof =
+                CHAIN.proofs.get(&key).cloned().ok_or_else(|| {
+                    SubmitError::Storage(format!("the mock has no proof of {key}"))
+                })?;
+            Ok((inner.height(), proof))
+        }))
+    }
+
+    fn nonces(
+        &self,
+        signer: PublicKey,
+    ) -> impl Future<Output = Result<Nonces, SubmitError>> + Send {
+        ready(self.answer(|inner| {
+            Ok(inner.nonces.get(&signer).copied().unwrap_or(Nonces {
+                next: 0,
+                next_free: 0,
+            }))
+        }))
+    }
+
+    fn metrics(&self) -> String {
+        Self::METRICS.to_string()
+    }
+
+    fn index(&self) -> &Queries {
+        &self.index.get_or_init(TestIndex::empty).queries
+    }
+
+    fn subject_ref(&self, raw_identifier: &str) -> Option<SubjectRef> {
+        let inner = self.inner.lock().unwrap();
+        inner
+            .subject_key
+            .as_ref()
+            .map(|key| subject_ref(key, raw_identifier))
     }
 }
 
@@ -161,4 +407,84 @@ pub async fn call(node: MockNode, request: Request<Body>) -> (StatusCode, Header
     let json = serde_json::from_slice(&bytes)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&bytes)));
     (parts.status, parts.headers, json)
+}
+
+/// The body of a `GET uri` that must answer 200.
+#[track_caller]
+pub fn ok(node: &MockNode, uri: &str) -> impl Future<Output = Value> + use<> {
+    let answer = call(node.clone(), get(uri));
+    let uri = uri.to_string();
+    async move {
+        let (status, _, body) = answer.await;
+        assert_eq!(status, StatusCode::OK, "GET {uri}: {body}");
+        body
+    }
+}
+
+/// The `key` of every entry of a page, in order.
+pub fn page_of(body: &Value, key: &str) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a page: {body}"))
+        .iter()
+        .map(|item| item[key].as_str().expect("a string").to_string())
+        .collect()
+}
+
+/// The `id` of every entry of a page, in order.
+pub fn ids(body: &Value) -> Vec<String> {
+    page_of(body, "id")
+}
+
+/// Every entry's id of the list at `uri` (which has a query), following
+/// `next_cursor` page by page.
+pub async fn all_pages(node: &MockNode, uri: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_uri = match &cursor {
+            Some(c) => format!("{uri}&cursor={c}"),
+            None => uri.to_string(),
+        };
+        let body = ok(node, &page_uri).await;
+        out.extend(ids(&body));
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return out,
+        }
+    }
+}
+
+/// The answer is the error `code` with `status`, in the one error shape.
+#[track_caller]
+pub fn assert_error(answer: &(StatusCode, HeaderMap, Value), status: StatusCode, code: &str) {
+    let (got, _, body) = answer;
+    assert_eq!(
+        (*got, body["code"].as_str()),
+        (status, Some(code)),
+        "{body}"
+    );
+    let message = body["message"].as_str().expect("a message");
+    assert!(!message.is_empty());
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        2,
+        "only code and message: {body}"
+    );
+}
+
+/// The example the OpenAPI document gives for parameter `name` of `path`.
+pub fn documented_example(path: &str, name: &str) -> String {
+    let document = serde_json::to_value(crate::openapi()).unwrap();
+    let operations = document["paths"][path]
+        .as_object()
+        .expect("a documented path");
+    operations
+        .values()
+        .filter_map(|operation| operation["parameters"].as_array())
+        .flatten()
+        .find(|parameter| parameter["name"] == name)
+        .and_then(|parameter| parameter["example"].as_str())
+        .unwrap_or_else(|| panic!("no example of {name} in {path}"))
+        .to_string()
 }

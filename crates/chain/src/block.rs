@@ -1,6 +1,5 @@
 //! The ledger's block as the consensus engine sees it.
 
-use crate::limits::NAMESPACE;
 use bytes::BufMut;
 use commonware_codec::{Buf, EncodeSize, Error as CodecError, Read, Write};
 use commonware_consensus::{
@@ -112,11 +111,4 @@ impl BoundedBlock for ChainBlock {
     fn max_encode_size(_: &()) -> usize {
         MAX_BLOCK_BYTES
     }
-}
-
-/// The consensus namespace of a chain: votes are bound to one network.
-pub fn namespace(genesis: &Genesis) -> Vec<u8> {
-    let mut namespace = NAMESPACE.to_vec();
-    namespace.extend_from_slice(genesis.digest().as_ref());
-    namespace
 }

@@ -4,7 +4,7 @@
 
 use crate::{
     application::{Application, Finalizer, Scheme},
-    block::{ChainBlock, namespace},
+    block::ChainBlock,
     config::NodeRole,
     executor::{Executor, ExecutorConfig, ExecutorError, Shared},
     gossip::Gossip,
@@ -114,7 +114,7 @@ where
     let public_key = config.key.public_key();
     let validators: Vec<PublicKey> = config.genesis.validators.to_vec();
     let participants = Set::from_iter_dedup(validators.iter().cloned());
-    let namespace = namespace(&config.genesis);
+    let namespace = config.genesis.consensus_namespace();
     let scheme = match config.role {
         NodeRole::Validator => Scheme::signer(&namespace, participants, config.key.clone())
             .ok_or(EngineError::NotAValidator)?,
@@ -252,7 +252,7 @@ where
     let application = Deferred::new(
         context.child("application"),
         Application::new(mailbox.clone(), shared.clone(), config.empty_block_interval),
-        marshal_mailbox,
+        marshal_mailbox.clone(),
         epocher,
     );
     let consensus = simplex::Engine::new(
@@ -288,8 +288,15 @@ where
     );
     consensus.start(votes, certificates, consensus_resolver);
 
+    let metrics_context = context.child("metrics");
     Ok(Started {
-        handle: Handle::new(mailbox, shared),
+        handle: Handle::new(
+            mailbox,
+            marshal_mailbox,
+            genesis_block.0,
+            shared,
+            Arc::new(move || metrics_context.encode()),
+        ),
         executor,
     })
 }

@@ -7,8 +7,12 @@ use crate::{
     block::{ChainBlock, ConsensusContext},
     config::NodeRole,
     handle::{Status, SubmitError, TxStatus},
-    limits::{MAX_CLOCK_SKEW_MS, MAX_PENDING_BLOCKS, MAX_RECENT_BLOCKS, MAX_RECENT_RECEIPTS},
+    limits::{
+        MAX_CLOCK_SKEW_MS, MAX_PENDING_BLOCKS, MAX_RECENT_BLOCKS, MAX_RECENT_RECEIPTS,
+        MAX_RECENT_REJECTIONS,
+    },
     mempool::{Inserted, Limits, Mempool, MempoolError},
+    metrics::{ACCEPTED, Metrics as ExecutorMetrics},
 };
 use commonware_codec::EncodeSize;
 use commonware_cryptography::{Digested, Digestible};
@@ -20,13 +24,16 @@ use commonware_utils::{
     channel::{mpsc, oneshot},
 };
 use dirchain_state::{
-    Ledger, LedgerError, Outcome, TxError, VerifiedTx, decode_tx, ledger::Checked,
-    store::Speculative, verify_txs,
+    Ledger, LedgerError, Outcome, TxError, VerifiedTx, decode_tx,
+    ledger::Checked,
+    store::{Speculative, StateProof},
+    verify_txs,
 };
 use dirchain_types::{
     block::{Block, BlockContext},
     bounded::List,
     ids::{Digest, PublicKey},
+    keys::StateKey,
     limits::{MAX_BLOCK_BYTES, MAX_BLOCK_TXS},
     tx::SignedTx,
 };
@@ -76,6 +83,32 @@ pub(crate) enum Message {
         height: u64,
         reply: oneshot::Sender<Option<FinalizedBlock>>,
     },
+    /// Committed values of `keys`, and the height they were read at.
+    Records {
+        keys: Vec<StateKey>,
+        reply: oneshot::Sender<Result<Records, SubmitError>>,
+    },
+    /// A proof of `key` against the committed state, and its height.
+    Prove {
+        key: StateKey,
+        reply: oneshot::Sender<Result<(u64, StateProof), SubmitError>>,
+    },
+    Nonces {
+        signer: PublicKey,
+        reply: oneshot::Sender<Result<Nonces, SubmitError>>,
+    },
+}
+
+/// Committed values, in the order of the keys asked for, and the height they were read at.
+pub type Records = (u64, Vec<Option<Vec<u8>>>);
+
+/// A signer's nonces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Nonces {
+    /// The next nonce in the committed state.
+    pub next: u64,
+    /// The first nonce from `next` that no pending transaction holds.
+    pub next_free: u64,
 }
 
 /// A recently finalized block, as this node applied it.
@@ -171,6 +204,33 @@ impl Mailbox {
             .map_err(|_| SubmitError::Unavailable)?;
         rx.await.map_err(|_| SubmitError::Unavailable)
     }
+
+    pub async fn records(&self, keys: Vec<StateKey>) -> Result<Records, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::Records { keys, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)?
+    }
+
+    pub async fn prove(&self, key: StateKey) -> Result<(u64, StateProof), SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::Prove { key, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)?
+    }
+
+    pub async fn nonces(&self, signer: PublicKey) -> Result<Nonces, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::Nonces { signer, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)?
+    }
 }
 
 /// What a validator makes of a proposed block.
@@ -207,6 +267,9 @@ pub(crate) struct Executor<E: Storage + Clock + Metrics + Spawner> {
     tip: Tip,
     receipts: HashMap<Digest, (u64, u32, Outcome)>,
     receipt_order: VecDeque<Digest>,
+    /// Dropped transactions: the code and message of why.
+    rejections: HashMap<Digest, (&'static str, String)>,
+    rejection_order: VecDeque<Digest>,
     /// The last [MAX_RECENT_BLOCKS] finalized blocks, oldest first.
     recent_blocks: VecDeque<(u64, FinalizedBlock)>,
     shared: Arc<Shared>,
@@ -217,6 +280,7 @@ pub(crate) struct Executor<E: Storage + Clock + Metrics + Spawner> {
     gossip: mpsc::Sender<SignedTx>,
     mailbox: mpsc::Receiver<Message>,
     finalized: mpsc::UnboundedReceiver<(Digested<ChainBlock>, Exact)>,
+    metrics: ExecutorMetrics,
 }
 
 /// Why the executor stopped.
@@ -248,6 +312,8 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
     ) -> (Self, Mailbox) {
         let (sender, mailbox) = mpsc::channel(crate::limits::MAILBOX_SIZE);
         shared.height.store(config.tip.0, Ordering::Relaxed);
+        let metrics = ExecutorMetrics::init(&context);
+        metrics.height.set(config.tip.0 as i64);
         let executor = Self {
             context,
             ledger,
@@ -261,6 +327,8 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             },
             receipts: HashMap::new(),
             receipt_order: VecDeque::new(),
+            rejections: HashMap::new(),
+            rejection_order: VecDeque::new(),
             recent_blocks: VecDeque::new(),
             shared,
             role: config.role,
@@ -270,6 +338,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             gossip,
             mailbox,
             finalized,
+            metrics,
         };
         (executor, Mailbox(sender))
     }
@@ -331,6 +400,16 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                 Message::TxStatus { hash, reply } => {
                     let status = self.tx_status(&hash);
                     let _ = reply.send(status);
+                }
+                Message::Records { keys, reply } => {
+                    let _ = reply.send(self.records(keys).await);
+                }
+                Message::Prove { key, reply } => {
+                    let proof = self.ledger.prove(&key).await.map_err(storage_error);
+                    let _ = reply.send(proof.map(|proof| (self.tip.height, proof)));
+                }
+                Message::Nonces { signer, reply } => {
+                    let _ = reply.send(self.nonces(&signer).await);
                 }
             }
         }
@@ -427,6 +506,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             ) {
                 debug!(tx = %hash, %error, "dropping transaction refused at proposal");
                 self.mempool.remove(hash);
+                self.reject(*hash, error);
             }
         }
         let block = Block {
@@ -594,18 +674,30 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             }
         };
         let now = self.now_ms();
+        let previous_timestamp_ms = self.tip.timestamp_ms;
         self.tip = Tip {
             height,
             digest: block.digest(),
             timestamp_ms: block.inner().0.timestamp_ms,
         };
         self.shared.height.store(height, Ordering::Relaxed);
+        self.metrics.height.set(height as i64);
+        self.metrics
+            .finality
+            .observe(now.saturating_sub(block.inner().0.timestamp_ms) as f64 / 1000.0);
+        self.metrics.block_interval.observe(
+            block
+                .inner()
+                .0
+                .timestamp_ms
+                .saturating_sub(previous_timestamp_ms) as f64
+                / 1000.0,
+        );
         for tx in block.inner().0.txs.iter() {
             self.mempool.advance(&tx.tx.signer, tx.tx.nonce + 1);
+            self.metrics.finalized(tx.tx.payload.kind());
         }
-        self.shared
-            .mempool_txs
-            .store(self.mempool.len(), Ordering::Relaxed);
+        self.mempool_changed();
         for receipt in receipts {
             self.remember(receipt.tx, height, receipt.index, receipt.outcome);
         }
@@ -637,6 +729,21 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         Ok(())
     }
 
+    fn reject(&mut self, hash: Digest, error: &TxError) {
+        if self
+            .rejections
+            .insert(hash, (error.code(), error.to_string()))
+            .is_none()
+        {
+            self.rejection_order.push_back(hash);
+        }
+        while self.rejection_order.len() > MAX_RECENT_REJECTIONS {
+            if let Some(old) = self.rejection_order.pop_front() {
+                self.rejections.remove(&old);
+            }
+        }
+    }
+
     fn remember(&mut self, hash: Digest, height: u64, index: u32, outcome: Outcome) {
         if self
             .receipts
@@ -652,6 +759,15 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         }
     }
 
+    fn mempool_changed(&self) {
+        self.shared
+            .mempool_txs
+            .store(self.mempool.len(), Ordering::Relaxed);
+        self.metrics.mempool_txs.set(self.mempool.len() as i64);
+        self.metrics.mempool_bytes.set(self.mempool.bytes() as i64);
+    }
+
+    /// [Self::admit], counted by kind and result.
     async fn submit(
         &mut self,
         bytes: Vec<u8>,
@@ -659,8 +775,29 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
     ) -> Result<Result<Digest, SubmitError>, ExecutorError> {
         let tx = match decode_tx(&bytes) {
             Ok(tx) => tx,
-            Err(e) => return Ok(Err(e.into())),
+            Err(e) => {
+                let error = SubmitError::from(e);
+                self.metrics.submitted(None, error.code());
+                return Ok(Err(error));
+            }
         };
+        let kind = tx.tx.payload.kind();
+        let result = self.admit(tx, from_peer).await?;
+        self.metrics.submitted(
+            Some(kind),
+            match &result {
+                Ok(_) => ACCEPTED,
+                Err(error) => error.code(),
+            },
+        );
+        Ok(result)
+    }
+
+    async fn admit(
+        &mut self,
+        tx: SignedTx,
+        from_peer: bool,
+    ) -> Result<Result<Digest, SubmitError>, ExecutorError> {
         let hash = tx.hash();
         if self.mempool.contains(&hash) {
             return Ok(Ok(hash));
@@ -681,6 +818,8 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         };
         let result = match self.mempool.insert(verified, next_nonce) {
             Ok(Inserted::Added) => {
+                // Admitted again: whatever refused it before no longer does.
+                self.rejections.remove(&hash);
                 if !from_peer {
                     let _ = self.gossip.try_send(tx);
                 }
@@ -692,10 +831,28 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             Err(MempoolError::NonceTaken { nonce }) => Err(SubmitError::NonceTaken { nonce }),
             Err(MempoolError::SignerFull { pending }) => Err(SubmitError::SignerBusy { pending }),
         };
-        self.shared
-            .mempool_txs
-            .store(self.mempool.len(), Ordering::Relaxed);
+        self.mempool_changed();
         Ok(result)
+    }
+
+    async fn records(&self, keys: Vec<StateKey>) -> Result<Records, SubmitError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in &keys {
+            values.push(self.ledger.get(key).await.map_err(storage_error)?);
+        }
+        Ok((self.tip.height, values))
+    }
+
+    async fn nonces(&self, signer: &PublicKey) -> Result<Nonces, SubmitError> {
+        let next = self
+            .ledger
+            .next_nonce(None, signer)
+            .await
+            .map_err(storage_error)?;
+        Ok(Nonces {
+            next,
+            next_free: self.mempool.next_free_nonce(signer, next),
+        })
     }
 
     fn status(&self) -> Status {
@@ -726,6 +883,17 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         if self.mempool.contains(hash) {
             return TxStatus::Pending;
         }
+        if let Some((code, message)) = self.rejections.get(hash) {
+            return TxStatus::Rejected {
+                code,
+                message: message.clone(),
+            };
+        }
         TxStatus::Unknown
     }
+}
+
+/// A read of the node's own store failed: the node's fault, not the caller's.
+fn storage_error(error: LedgerError) -> SubmitError {
+    SubmitError::Storage(error.to_string())
 }

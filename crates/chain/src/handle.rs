@@ -1,12 +1,39 @@
 //! How the rest of the node (API, tools) talks to the running chain.
 
+pub use crate::executor::{Nonces, Records};
 use crate::{
+    application::Scheme,
+    block::ChainBlock,
     config::NodeRole,
     executor::{FinalizedBlock, Mailbox, Shared},
 };
-use dirchain_state::{Outcome, TxError};
-use dirchain_types::ids::{Digest, PublicKey};
+use commonware_codec::Encode;
+use commonware_consensus::{
+    marshal::{core::Mailbox as MarshalMailbox, standard::Standard},
+    types::Height,
+};
+use dirchain_state::{Outcome, TxError, store::StateProof};
+use dirchain_types::{
+    block::Block,
+    ids::{Digest, PublicKey},
+    keys::StateKey,
+};
 use std::sync::{Arc, atomic::Ordering};
+
+/// Marshal's mailbox: finalized blocks and their certificates.
+pub(crate) type Marshal = MarshalMailbox<Scheme, Standard<ChainBlock>>;
+
+/// The Prometheus text of every metric the node's runtime holds.
+pub(crate) type MetricsEncoder = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// A finalized block and the certificate that finalized it.
+#[derive(Clone, Debug)]
+pub struct CertifiedBlock {
+    pub block: Block,
+    /// The codec-encoded finalization certificate; `None` for the genesis
+    /// block, which the genesis document itself founds.
+    pub finalization: Option<Vec<u8>>,
+}
 
 /// Why a submitted transaction was not taken into the mempool.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +55,23 @@ pub enum SubmitError {
     /// The node is shutting down.
     #[error("the node is shutting down")]
     Unavailable,
+    /// The node failed to read its own storage.
+    #[error("the node's storage failed: {0}")]
+    Storage(String),
+}
+
+impl SubmitError {
+    /// A stable code for programs (and metrics labels).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Busy { .. } => "busy",
+            Self::Rejected(error) => error.code(),
+            Self::NonceTaken { .. } => "nonce_taken",
+            Self::SignerBusy { .. } => "signer_busy",
+            Self::Unavailable => "unavailable",
+            Self::Storage(_) => "storage",
+        }
+    }
 }
 
 /// A snapshot of the node.
@@ -57,6 +101,12 @@ pub enum TxStatus {
         index: u32,
         outcome: Outcome,
     },
+    /// Admitted, then refused when a block was built (the state changed
+    /// under it, e.g. its permission was revoked): it will never apply.
+    Rejected {
+        code: &'static str,
+        message: String,
+    },
     Unknown,
 }
 
@@ -64,12 +114,27 @@ pub enum TxStatus {
 #[derive(Clone)]
 pub struct Handle {
     executor: Mailbox,
+    marshal: Marshal,
+    genesis: Arc<Block>,
     shared: Arc<Shared>,
+    metrics: MetricsEncoder,
 }
 
 impl Handle {
-    pub(crate) fn new(executor: Mailbox, shared: Arc<Shared>) -> Self {
-        Self { executor, shared }
+    pub(crate) fn new(
+        executor: Mailbox,
+        marshal: Marshal,
+        genesis: Block,
+        shared: Arc<Shared>,
+        metrics: MetricsEncoder,
+    ) -> Self {
+        Self {
+            executor,
+            marshal,
+            genesis: Arc::new(genesis),
+            shared,
+            metrics,
+        }
     }
 
     /// Checks a transaction (decoding, signature, signer, nonce) and adds it to the
@@ -95,5 +160,57 @@ impl Handle {
     /// The latest finalized height, without asking the executor.
     pub fn height(&self) -> u64 {
         self.shared.height.load(Ordering::Relaxed)
+    }
+
+    /// Finalized block `height` with its certificate, if this node has applied it.
+    pub async fn block(&self, height: u64) -> Result<Option<CertifiedBlock>, SubmitError> {
+        if height == 0 {
+            return Ok(Some(CertifiedBlock {
+                block: self.genesis.as_ref().clone(),
+                finalization: None,
+            }));
+        }
+        if height > self.height() {
+            return Ok(None);
+        }
+        let Some(block) = self.marshal.get_block(Height::new(height)).await else {
+            return Ok(None);
+        };
+        let finalization = self
+            .marshal
+            .get_finalization(Height::new(height))
+            .await
+            .ok_or_else(|| {
+                SubmitError::Storage(format!("block {height} is stored without its certificate"))
+            })?;
+        Ok(Some(CertifiedBlock {
+            block: block.inner().0.clone(),
+            finalization: Some(finalization.encode().to_vec()),
+        }))
+    }
+
+    /// The committed values of `keys` and the height they were read at.
+    pub async fn records(&self, keys: Vec<StateKey>) -> Result<Records, SubmitError> {
+        self.executor.records(keys).await
+    }
+
+    /// A proof of `key` (inclusion or absence) against the state at the returned height.
+    pub async fn prove(&self, key: StateKey) -> Result<(u64, StateProof), SubmitError> {
+        self.executor.prove(key).await
+    }
+
+    pub async fn nonces(&self, signer: PublicKey) -> Result<Nonces, SubmitError> {
+        self.executor.nonces(signer).await
+    }
+
+    /// Every metric of the node (consensus, p2p, storage, executor) in
+    /// Prometheus text format.
+    pub fn metrics(&self) -> String {
+        (self.metrics)()
+    }
+
+    /// Records how many peers are connected (the p2p layer reports it).
+    pub(crate) fn set_peers(&self, peers: usize) {
+        self.shared.peers.store(peers, Ordering::Relaxed);
     }
 }

@@ -17,6 +17,7 @@ mod gossip;
 pub mod handle;
 pub mod limits;
 pub mod mempool;
+mod metrics;
 pub mod node;
 
 pub use config::{NodeConfig, NodeRole, Peer};

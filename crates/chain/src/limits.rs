@@ -2,10 +2,6 @@
 
 use std::time::Duration;
 
-/// The consensus namespace: signatures of votes made for dirchain cannot be replayed into any
-/// other application built on the same engine.
-pub const NAMESPACE: &[u8] = b"dirchain/consensus/v1";
-
 /// p2p channels, one per kind of traffic so each has its own rate limit and queue.
 pub const VOTE_CHANNEL: u64 = 0;
 pub const CERTIFICATE_CHANNEL: u64 = 1;
@@ -50,6 +46,10 @@ pub const MAX_ANCESTRY_REPLAY: usize = 64;
 /// Recently finalized transactions remembered for `tx_status` (the query index of the API
 /// keeps the full history).
 pub const MAX_RECENT_RECEIPTS: usize = 1_000_000;
+
+/// Recently dropped transactions (refused when a block was built) remembered with their
+/// reason for `tx_status`, so a client learns why instead of waiting.
+pub const MAX_RECENT_REJECTIONS: usize = 100_000;
 
 /// Recently finalized blocks a node describes without reading its archive.
 pub const MAX_RECENT_BLOCKS: usize = 4_096;
@@ -99,3 +99,6 @@ pub const REPLAY_BUFFER_BYTES: usize = 1024 * 1024;
 pub const PAGE_CACHE_PAGES: usize = 8_192;
 /// Operations per section of the consensus journal of votes.
 pub const PRUNABLE_ITEMS_PER_SECTION: u64 = 4_096;
+
+/// How often a node refreshes the peer count in its status.
+pub const PEER_COUNT_INTERVAL: Duration = Duration::from_secs(1);

@@ -263,6 +263,27 @@ impl Mempool {
         picker.picked
     }
 
+    /// The first nonce from `next_nonce` (the signer's next in the committed
+    /// state) that no pending transaction of `signer` holds: what a client
+    /// should put on its next transaction.
+    pub fn next_free_nonce(&self, signer: &PublicKey, next_nonce: u64) -> u64 {
+        let Some(queue) = self
+            .places
+            .get(&key_bytes(signer))
+            .and_then(|place| self.queues.get(place))
+        else {
+            return next_nonce;
+        };
+        let mut free = next_nonce;
+        for nonce in queue.by_nonce.range(next_nonce..).map(|(nonce, _)| *nonce) {
+            if nonce != free {
+                break;
+            }
+            free += 1;
+        }
+        free
+    }
+
     /// After a block is finalized: drops every pending transaction of
     /// `signer` whose nonce is below `next_nonce` (used, or never usable).
     pub fn advance(&mut self, signer: &PublicKey, next_nonce: u64) {
@@ -531,6 +552,21 @@ mod tests {
         assert_eq!(pool.insert(a0, 1).unwrap(), Inserted::AlreadyPending);
         assert_eq!(snapshot(&pool), before);
         check(&pool);
+    }
+
+    #[test]
+    fn next_free_nonce_skips_the_pending_run_only() {
+        let mut pool = Mempool::new(Limits::default());
+        assert_eq!(pool.next_free_nonce(&pk("a"), 3), 3);
+        for nonce in [3, 4, 6] {
+            pool.insert(tx("a", nonce), 3).unwrap();
+        }
+        // 3 and 4 are taken; 5 is the gap a client must fill.
+        assert_eq!(pool.next_free_nonce(&pk("a"), 3), 5);
+        // Once 3..=5 are final, 6 is pending and 7 is next.
+        pool.advance(&pk("a"), 6);
+        assert_eq!(pool.next_free_nonce(&pk("a"), 6), 7);
+        assert_eq!(pool.next_free_nonce(&pk("b"), 0), 0);
     }
 
     #[test]

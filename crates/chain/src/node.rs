@@ -10,7 +10,9 @@ use crate::{
 };
 use commonware_cryptography::{ChaCha20Poly1305, Signer as _};
 use commonware_p2p::{Address, AddressableManager, authenticated::lookup};
-use commonware_runtime::{Handle as TaskHandle, Quota, Supervisor as _, tokio};
+use commonware_runtime::{
+    Clock as _, Handle as TaskHandle, Metrics as _, Quota, Spawner as _, Supervisor as _, tokio,
+};
 use commonware_stream::{
     cups::{self, Cups},
     sake::{self, Sake},
@@ -73,7 +75,7 @@ pub async fn start(context: tokio::Context, config: NodeConfig) -> Result<Node, 
 
     let quota =
         |per_second: u32| Quota::per_second(NonZeroU32::new(per_second).unwrap_or(NZU32!(1)));
-    let namespace = crate::block::namespace(&config.genesis);
+    let namespace = config.genesis.consensus_namespace();
     let handshake = Cups::<_, ChaCha20Poly1305>::new(
         Sake {
             signer: config.key.clone(),
@@ -131,8 +133,49 @@ pub async fn start(context: tokio::Context, config: NodeConfig) -> Result<Node, 
         channels,
     )
     .await?;
+    let handle = started.handle.clone();
+    context
+        .child("peer_count")
+        .spawn(move |context| count_peers(context, handle));
     Ok(Node {
         handle: started.handle,
         executor: started.executor,
     })
+}
+
+/// Keeps the node's peer count (in its status) in step with the p2p
+/// tracker's `connected` gauges: one sample per connected peer.
+async fn count_peers(context: tokio::Context, handle: Handle) {
+    loop {
+        handle.set_peers(connected_peers(&context.encode()));
+        context.sleep(PEER_COUNT_INTERVAL).await;
+    }
+}
+
+fn connected_peers(metrics: &str) -> usize {
+    metrics
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('{').map(|(name, _)| name))
+        .filter(|name| name.ends_with("_tracker_connected"))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connected_peers;
+
+    #[test]
+    fn counts_one_connected_sample_per_peer() {
+        let metrics = "\
+# HELP chain_p2p_tracker_connected Unix timestamp in milliseconds when each connected peer became active.
+# TYPE chain_p2p_tracker_connected gauge
+chain_p2p_tracker_connected{peer=\"ab\"} 1764000000000
+chain_p2p_tracker_connected{peer=\"cd\"} 1764000000001
+chain_p2p_tracker_blocked{peer=\"ef\"} 1764000000002
+chain_p2p_tracker_tracked 3
+";
+        assert_eq!(connected_peers(metrics), 2);
+        assert_eq!(connected_peers(""), 0);
+    }
 }

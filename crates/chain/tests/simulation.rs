@@ -274,7 +274,10 @@ async fn check_agreement(handles: &[&Handle], txs: &[Digest]) {
                     );
                     seen = Some((height, index));
                 }
-                TxStatus::Finalized { .. } | TxStatus::Pending | TxStatus::Unknown => {}
+                TxStatus::Finalized { .. }
+                | TxStatus::Pending
+                | TxStatus::Rejected { .. }
+                | TxStatus::Unknown => {}
             }
         }
         if let Some((height, _)) = seen {

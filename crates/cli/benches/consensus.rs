@@ -12,10 +12,12 @@
 //!
 //! `cargo bench -p dirchain-cli --bench consensus -- [--validators N] [--seconds S]`
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use serde_json::Value;
 use std::{
     fs,
-    net::TcpListener,
     process::{Child, Command, Stdio},
     thread,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -27,8 +29,6 @@ const DEFAULT_SECONDS: u64 = 30;
 const WARM_UP_HEIGHT: u64 = 20;
 const POLL_INTERVAL: Duration = Duration::from_millis(2);
 const START_TIMEOUT: Duration = Duration::from_secs(120);
-/// `dirchain devnet` puts API ports this far above the p2p ports.
-const API_PORT_OFFSET: u16 = 1000;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -42,7 +42,7 @@ fn main() {
     let seconds = flag("--seconds").unwrap_or(DEFAULT_SECONDS);
 
     let dir = tempfile::tempdir().expect("temporary directory");
-    let base_port = free_base_port(validators);
+    let base_port = support::free_base_port(validators);
     let log = fs::File::create(dir.path().join("devnet.log")).expect("log file");
     let mut devnet = Devnet(
         Command::new(env!("CARGO_BIN_EXE_dirchain"))
@@ -63,7 +63,10 @@ fn main() {
             .spawn()
             .expect("dirchain devnet starts"),
     );
-    let api = format!("http://127.0.0.1:{}/v1/status", base_port + API_PORT_OFFSET);
+    let api = format!(
+        "http://127.0.0.1:{}/v1/status",
+        base_port + support::API_PORT_OFFSET
+    );
     let http = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()
@@ -167,26 +170,4 @@ fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
         .as_millis() as u64
-}
-
-/// A base port whose p2p and API ports are all free now.
-fn free_base_port(validators: u16) -> u16 {
-    loop {
-        let base = TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("address")
-            .port();
-        let Some(top) = base.checked_add(API_PORT_OFFSET + validators) else {
-            continue;
-        };
-        let ports = (base..base + validators).chain(base + API_PORT_OFFSET..top);
-        if ports
-            .map(|p| TcpListener::bind(("127.0.0.1", p)))
-            .collect::<Result<Vec<_>, _>>()
-            .is_ok()
-        {
-            return base;
-        }
-    }
 }

@@ -2,12 +2,16 @@
 //! [NodeConfig] the chain runs on, checking everything a person could get
 //! wrong with a message that names the file and the field.
 
-use crate::files::{self, GenesisFileError, KeyFileError};
 use commonware_cryptography::Signer;
 use dirchain_chain::{
     NodeConfig, NodeRole, Peer,
     limits::{DEFAULT_EMPTY_BLOCK_INTERVAL, MAX_EMPTY_BLOCK_INTERVAL},
 };
+use dirchain_client::{
+    FieldError, input,
+    keys::{self, GenesisFileError, KeyFileError},
+};
+use dirchain_types::ids::SubjectKey;
 use serde::{Deserialize, Serialize};
 use std::{
     collections::BTreeSet,
@@ -47,6 +51,10 @@ pub struct NodeFile {
     pub role: Role,
     pub key_file: PathBuf,
     pub genesis_file: PathBuf,
+    /// The consortium's secret pseudonymisation key, with which the node
+    /// answers "who used my data" queries; without it that route is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_key_file: Option<PathBuf>,
     pub storage_dir: PathBuf,
     pub p2p_listen: SocketAddr,
     pub api_listen: SocketAddr,
@@ -73,6 +81,8 @@ pub struct Loaded {
     pub node: NodeConfig,
     pub api_listen: SocketAddr,
     pub worker_threads: usize,
+    /// From `subject_key_file`, when the config names one.
+    pub subject_key: Option<SubjectKey>,
 }
 
 /// Keys appear in hex: that is how the config file names them.
@@ -101,6 +111,12 @@ pub enum ConfigError {
         file: PathBuf,
         source: KeyFileError,
     },
+    #[error("{}: subject_key_file {}: {source}", path.display(), file.display())]
+    SubjectKey {
+        path: PathBuf,
+        file: PathBuf,
+        source: KeyFileError,
+    },
     #[error("{}: genesis_file {}: {source}", path.display(), file.display())]
     Genesis {
         path: PathBuf,
@@ -112,11 +128,11 @@ pub enum ConfigError {
         path.display()
     )]
     NotAValidator { path: PathBuf, key: String },
-    #[error("{}: peers[{index}].public_key: {reason}", path.display())]
+    #[error("{}: {source}", path.display())]
     BadPeerKey {
         path: PathBuf,
         index: usize,
-        reason: String,
+        source: FieldError,
     },
     #[error("{}: peers[{index}] is this node itself ({key}); list only the other nodes", path.display())]
     SelfPeer {
@@ -162,17 +178,29 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     }
 
     let key_file = base.join(&file.key_file);
-    let key = files::read_key(&key_file).map_err(|source| ConfigError::Key {
+    let key = keys::read_key(&key_file).map_err(|source| ConfigError::Key {
         path: path.into(),
         file: key_file,
         source,
     })?;
     let genesis_file = base.join(&file.genesis_file);
-    let genesis = files::read_genesis(&genesis_file).map_err(|source| ConfigError::Genesis {
+    let genesis = keys::read_genesis(&genesis_file).map_err(|source| ConfigError::Genesis {
         path: path.into(),
         file: genesis_file,
         source,
     })?;
+    let subject_key = file
+        .subject_key_file
+        .as_ref()
+        .map(|name| {
+            let file = base.join(name);
+            keys::read_subject_key(&file).map_err(|source| ConfigError::SubjectKey {
+                path: path.into(),
+                file,
+                source,
+            })
+        })
+        .transpose()?;
 
     let own = key.public_key();
     if file.role == Role::Validator && !genesis.validators.contains(&own) {
@@ -185,11 +213,12 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     let mut peers = Vec::with_capacity(file.peers.len());
     let mut seen = BTreeSet::new();
     for (index, entry) in file.peers.iter().enumerate() {
-        let public_key = files::parse_public_key(&entry.public_key).map_err(|reason| {
+        let field = format!("peers[{index}].public_key");
+        let public_key = input::public_key(&field, &entry.public_key).map_err(|source| {
             ConfigError::BadPeerKey {
                 path: path.into(),
                 index,
-                reason,
+                source,
             }
         })?;
         if public_key == own {
@@ -234,6 +263,7 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         },
         api_listen: file.api_listen,
         worker_threads,
+        subject_key,
     })
 }
 
@@ -266,7 +296,9 @@ pub fn render(file: &NodeFile) -> String {
         "# dirchain node config. Paths are relative to this file's directory.\n\
          # Optional: worker_threads = {DEFAULT_WORKER_THREADS} (runtime threads),\n\
          # empty_block_interval_ms = {} (how long a leader waits for transactions\n\
-         # before proposing an empty block; 0 = never waits).\n\n{body}",
+         # before proposing an empty block; 0 = never waits), subject_key_file (the\n\
+         # consortium's secret key for subject pseudonyms; without it the node does\n\
+         # not answer \"who used my data\" queries).\n\n{body}",
         DEFAULT_EMPTY_BLOCK_INTERVAL.as_millis()
     )
 }
@@ -274,12 +306,11 @@ pub fn render(file: &NodeFile) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::files;
     use commonware_codec::Encode;
     use dirchain_types::{
         bounded::{Ident, List, Text},
         genesis::{Genesis, GenesisOrg},
-        ids::PrivateKey,
+        ids::{PrivateKey, subject_ref},
         records::Params,
     };
     use std::fs;
@@ -320,12 +351,13 @@ mod tests {
             let key_file = format!("node-{seed}.key");
             let key_path = self.dir.path().join(&key_file);
             if !key_path.exists() {
-                files::write_key(&key_path, &PrivateKey::from_seed(seed)).unwrap();
+                keys::write_key(&key_path, &PrivateKey::from_seed(seed)).unwrap();
             }
             NodeFile {
                 role,
                 key_file: key_file.into(),
                 genesis_file: "genesis.bin".into(),
+                subject_key_file: None,
                 storage_dir: "data".into(),
                 p2p_listen: "127.0.0.1:7100".parse().unwrap(),
                 api_listen: "127.0.0.1:8100".parse().unwrap(),
@@ -383,6 +415,61 @@ mod tests {
         file.worker_threads = Some(4);
         let path = fx.write(&render(&file));
         assert_eq!(parse(&path).unwrap(), file);
+    }
+
+    #[test]
+    fn the_subject_key_is_optional_and_loaded_relative_to_the_config() {
+        let fx = Fixture::new();
+        let mut file = fx.file(0, Role::Validator);
+        assert!(fx.load(&file).unwrap().subject_key.is_none());
+        assert!(!render(&file).contains("\nsubject_key_file"));
+
+        fs::create_dir(fx.dir.path().join("secrets")).unwrap();
+        let written =
+            keys::write_subject_key(&fx.dir.path().join("secrets/subject.key"), [3; 32]).unwrap();
+        file.subject_key_file = Some("secrets/subject.key".into());
+        let path = fx.write(&render(&file));
+        assert_eq!(parse(&path).unwrap(), file);
+        let loaded = load(&path).unwrap().subject_key.expect("a subject key");
+        assert_eq!(
+            subject_ref(&loaded, "110101199003072345"),
+            subject_ref(&written, "110101199003072345")
+        );
+    }
+
+    #[test]
+    fn a_bad_subject_key_file_names_the_file_and_the_field() {
+        let fx = Fixture::new();
+        let mut file = fx.file(0, Role::Validator);
+        file.subject_key_file = Some("subject.key".into());
+        let err = fx.load(&file).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ConfigError::SubjectKey {
+                    source: KeyFileError::Read(_),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let shown = err.to_string();
+        assert!(shown.contains("subject_key_file"), "{shown}");
+        assert!(shown.contains("subject.key"), "{shown}");
+
+        // Hex, but not 32 bytes of it.
+        fs::write(fx.dir.path().join("subject.key"), "abcd\n").unwrap();
+        let err = fx.load(&file).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ConfigError::SubjectKey {
+                    source: KeyFileError::WrongLength { got: 2, .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -48,9 +48,58 @@ wire_struct!(Block {
     txs
 });
 
-impl Block {
-    /// The block's identity: SHA-256 of its full encoding.
+/// A block without its transactions, which it commits to by digest. A client
+/// checks a finalized block, and the state root in it, from its header and
+/// certificate alone, however large the block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockHeader {
+    pub parent: Digest,
+    pub height: u64,
+    pub epoch: u64,
+    pub view: u64,
+    pub parent_view: u64,
+    pub proposer: PublicKey,
+    pub timestamp_ms: Timestamp,
+    pub state_root: StateKey,
+    /// SHA-256 of the encoded transaction list.
+    pub txs_digest: Digest,
+}
+wire_struct!(BlockHeader {
+    parent,
+    height,
+    epoch,
+    view,
+    parent_view,
+    proposer,
+    timestamp_ms,
+    state_root,
+    txs_digest
+});
+
+impl BlockHeader {
+    /// The block's identity, which consensus votes on.
     pub fn digest(&self) -> Digest {
         sha256(&[&self.encode()])
+    }
+}
+
+impl Block {
+    pub fn header(&self) -> BlockHeader {
+        BlockHeader {
+            parent: self.parent,
+            height: self.height,
+            epoch: self.epoch,
+            view: self.view,
+            parent_view: self.parent_view,
+            proposer: self.proposer.clone(),
+            timestamp_ms: self.timestamp_ms,
+            state_root: self.state_root,
+            txs_digest: sha256(&[&self.txs.encode()]),
+        }
+    }
+
+    /// The block's identity: the digest of its header.
+    pub fn digest(&self) -> Digest {
+        self.header().digest()
     }
 }

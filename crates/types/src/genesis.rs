@@ -46,4 +46,15 @@ impl Genesis {
     pub fn digest(&self) -> crate::ids::Digest {
         crate::ids::sha256(&[&commonware_codec::Encode::encode(self)])
     }
+
+    /// The namespace consensus signs under: votes and certificates of one
+    /// network are worthless on any other.
+    pub fn consensus_namespace(&self) -> Vec<u8> {
+        let mut namespace = CONSENSUS_NAMESPACE.to_vec();
+        namespace.extend_from_slice(self.digest().as_ref());
+        namespace
+    }
 }
+
+/// Prefix of every network's consensus namespace.
+pub const CONSENSUS_NAMESPACE: &[u8] = b"dirchain/consensus/v1";

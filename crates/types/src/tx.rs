@@ -378,6 +378,21 @@ fn tx_hash(message: &[u8], signature: &Signature) -> Digest {
     sha256(&[message, signature.as_ref()])
 }
 
+impl TxKind {
+    /// Kinds that change the consortium itself: the ledger accepts them only
+    /// in the system channel.
+    pub fn is_consortium(self) -> bool {
+        matches!(
+            self,
+            TxKind::Propose
+                | TxKind::Vote
+                | TxKind::Enroll
+                | TxKind::RevokeMember
+                | TxKind::RotateKey
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,19 +1,29 @@
 //! Liveness: answers while the HTTP server runs, without asking the node, so a
 //! supervisor can tell a hung server from a busy chain.
 
-use crate::node::NodeApi;
-use axum::{Json, Router, routing::get};
+use crate::{node::NodeApi, openapi::documented};
+use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn routes<N: NodeApi>() -> Router<N> {
-    Router::new().route("/healthz", get(healthz))
+pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
+    OpenApiRouter::default().routes(documented::<__path_healthz, _, _, _>(healthz))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Health {
+    /// Always true: an answer at all is the news.
     ok: bool,
 }
 
+/// Whether the HTTP server is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "node",
+    responses((status = 200, description = "The server is up", body = Health)),
+)]
 async fn healthz() -> Json<Health> {
     Json(Health { ok: true })
 }

@@ -1,205 +1,214 @@
-//! Transactions: `POST /v1/tx` submits one, `GET /v1/tx/{hash}` follows it.
+//! Transactions: `POST /v1/tx` submits one (and may wait for it to be
+//! final), `GET /v1/tx/{hash}` follows it.
 
-use crate::{
-    error::ApiError,
-    hex::{self, parse_digest},
-    node::NodeApi,
-};
+mod body;
+mod wait;
+
+use crate::{error::ApiError, hex::parse_digest, node::NodeApi, openapi::documented, query};
 use axum::{
-    Json, Router,
-    body::Bytes,
-    extract::{DefaultBodyLimit, FromRequest, Path, Request, State, rejection::PathRejection},
-    http::{HeaderMap, StatusCode, header},
-    response::IntoResponse,
-    routing::{get, post},
+    Json,
+    extract::{
+        DefaultBodyLimit, Path, Query, State,
+        rejection::{PathRejection, QueryRejection},
+    },
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
 };
-use dirchain_chain::TxStatus;
-use dirchain_state::Outcome;
-use dirchain_types::{ids::Digest, limits::MAX_TX_BYTES};
-use serde::{Deserialize, Serialize};
+use dirchain_chain::TxStatus as NodeTxStatus;
+use dirchain_schema::{
+    chain::{ErrorBody, Outcome, OutcomeResult, TxState, TxStatus, TxSubmit, TxWait},
+    records::{TxOutcome, TxView},
+};
+use dirchain_state::Outcome as NodeOutcome;
+use dirchain_types::ids::Digest;
+use utoipa_axum::{router::OpenApiRouter, router::UtoipaMethodRouterExt};
 
-/// Room for the JSON around the hex of a transaction, whitespace included.
-const JSON_OVERHEAD_BYTES: usize = 1024;
+pub use body::MAX_BODY_BYTES;
+use body::TxBytes;
+pub use wait::WAIT_POLL_INTERVAL;
 
-/// The largest request body `POST /v1/tx` reads: the largest transaction as
-/// hex in JSON. Larger bodies are refused with 413, having buffered no more.
-pub const MAX_BODY_BYTES: usize = 2 * MAX_TX_BYTES + JSON_OVERHEAD_BYTES;
-
-const BINARY: &str = "application/octet-stream";
-const JSON: &str = "application/json";
-
-pub fn routes<N: NodeApi>() -> Router<N> {
-    Router::new()
-        .route(
-            "/v1/tx",
-            post(submit::<N>).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
+    OpenApiRouter::default()
+        .routes(
+            documented::<__path_submit, _, _, _>(submit::<N>)
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
-        .route("/v1/tx/{hash}", get(tx_status::<N>))
+        .routes(documented::<__path_tx_status, _, _, _>(tx_status::<N>))
 }
 
+/// Submit a signed transaction.
+///
+/// The codec-encoded `SignedTx` is the body (`application/octet-stream`), or
+/// hex in `{"tx": "<hex>"}` (`application/json`). Answers once the node has
+/// checked it and taken it into its mempool; with `wait=final`, once it is
+/// final, or `wait_timeout` after `timeout_ms` (default 10000, at most 60000).
+/// A transaction admitted and then refused when a block was built (the state
+/// changed under it) ends the wait with its refusal's code and status, as
+/// if it had been refused on admission.
+#[utoipa::path(
+    post,
+    path = "/v1/tx",
+    tag = "transactions",
+    params(crate::openapi::QueryParams<TxWait>),
+    request_body(
+        description = "The codec-encoded SignedTx, raw or as hex in JSON",
+        content(
+            ("application/octet-stream"),
+            (TxSubmit = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "With `wait=final`: the transaction is final", body = TxStatus),
+        (status = 202, description = "Taken into the mempool; `Location` is where to follow it", body = TxStatus,
+            headers(("Location" = String, description = "/v1/tx/{hash}"))),
+        (status = 400, description = "The request or the transaction is wrong in itself: `empty_body`, \
+            `bad_json`, `bad_hex`, `bad_body`, `bad_query`, `malformed`, `bad_signature`, `wrong_chain`, \
+            `wrong_channel`, `invalid_field`, `personal_data_unconditional`", body = ErrorBody),
+        (status = 403, description = "The signer may not do this: `unknown_signer`, `key_revoked`, \
+            `key_expired`, `org_inactive`, `wrong_role`, `not_channel_member`, `not_owner`", body = ErrorBody),
+        (status = 409, description = "It conflicts with the current state: `nonce_taken`, `stale_nonce`, \
+            `future_nonce`, `unknown_channel`, `not_found`, `already_exists`, `proposal_closed`, \
+            `proposal_expired`, `already_voted`, `invalid_action`, `item_retired`, `stale_version`, \
+            `not_shareable`, `already_decided`, `already_revoked`, `already_notarized`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the body or the transaction is above its limit", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: neither of the two body forms", body = ErrorBody),
+        (status = 429, description = "`signer_busy` (with `Retry-After`): the signer has as many \
+            transactions pending as one may; `quota_exceeded`: a channel quota is spent", body = ErrorBody),
+        (status = 500, description = "The node failed, not the transaction: `storage`, `corrupt_state`", body = ErrorBody),
+        (status = 503, description = "`busy` (with `Retry-After`): the mempool is full; \
+            `unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 504, description = "`wait_timeout`: with `wait=final`, the transaction was taken but \
+            is not final yet; follow it at `/v1/tx/{hash}` (the message names the hash)", body = ErrorBody),
+    ),
+)]
 async fn submit<N: NodeApi>(
     State(node): State<N>,
+    query: Result<Query<TxWait>, QueryRejection>,
     TxBytes(tx): TxBytes,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
+    // Checked before submitting: a bad query must not leave a transaction behind.
+    let timeout = wait::timeout(query?.0)?;
     let hash = node.submit(tx).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, format!("/v1/tx/{hash}"))],
-        Json(TxStatusBody::new(hash, TxStatus::Pending)),
-    ))
+    let Some(timeout) = timeout else {
+        return Ok((
+            StatusCode::ACCEPTED,
+            [(header::LOCATION, format!("/v1/tx/{hash}"))],
+            Json(document(hash, NodeTxStatus::Pending)),
+        )
+            .into_response());
+    };
+    let status = wait::until_final(&node, hash, timeout).await?;
+    Ok((StatusCode::OK, Json(document(hash, status))).into_response())
 }
 
+/// Follow a transaction.
+///
+/// Pending in the mempool, final (in which block, at which position, with
+/// which outcome), rejected, or unknown to this node. A transaction final
+/// before the node last restarted is found in the query index.
+#[utoipa::path(
+    get,
+    path = "/v1/tx/{hash}",
+    tag = "transactions",
+    params(
+        ("hash" = String, Path, description = "The transaction's hash: 64 hex characters",
+            example = "6ab5b1e2c1f0f0d5a3e0b4e2c66b1e4a3c2d9f1e0b7a6c5d4e3f2a1b0c9d8e7f"),
+    ),
+    responses(
+        (status = 200, description = "Pending, final, or rejected (admitted, then refused when a block \
+            was built: `error` says why)", body = TxStatus),
+        (status = 400, description = "`bad_hash`: not 64 hex characters; `bad_path`: not readable", body = ErrorBody),
+        (status = 404, description = "Unknown to this node: the body still names the hash, with status `unknown`", body = TxStatus),
+        (status = 500, description = "`storage`: the node failed to read its records; `index`: the \
+            query index failed", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+    ),
+)]
 async fn tx_status<N: NodeApi>(
     State(node): State<N>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<(StatusCode, Json<TxStatusBody>), ApiError> {
+) -> Result<(StatusCode, Json<TxStatus>), ApiError> {
     let Path(hash) = path?;
     let hash = parse_digest(&hash)?;
-    let status = node.tx_status(hash).await?;
-    // Unknown is an answer, not a failure: the body still names the hash.
-    let code = match status {
-        TxStatus::Unknown => StatusCode::NOT_FOUND,
-        TxStatus::Pending | TxStatus::Finalized { .. } => StatusCode::OK,
+    let status = match node.tx_status(hash).await? {
+        // The chain remembers the transactions of its recent blocks; the
+        // index, every final one.
+        NodeTxStatus::Unknown => match query::run(&node, move |q| q.tx(&hash)).await? {
+            Some(view) => indexed_document(view),
+            None => document(hash, NodeTxStatus::Unknown),
+        },
+        status => document(hash, status),
     };
-    Ok((code, Json(TxStatusBody::new(hash, status))))
+    // Unknown is an answer, not a failure: the body still names the hash.
+    let code = match status.status {
+        TxState::Unknown => StatusCode::NOT_FOUND,
+        TxState::Pending | TxState::Finalized | TxState::Rejected => StatusCode::OK,
+    };
+    Ok((code, Json(status)))
 }
 
-/// The encoded `SignedTx` of a submission, from either form of body.
-struct TxBytes(Vec<u8>);
-
-enum BodyForm {
-    Binary,
-    Json,
-}
-
-impl BodyForm {
-    fn of(headers: &HeaderMap) -> Result<Self, ApiError> {
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-        // Parameters such as `charset` change nothing for either form.
-        let essence = content_type
-            .as_deref()
-            .and_then(|value| value.split(';').next())
-            .map(str::trim);
-        match essence {
-            Some(e) if e.eq_ignore_ascii_case(BINARY) => Ok(Self::Binary),
-            Some(e) if e.eq_ignore_ascii_case(JSON) => Ok(Self::Json),
-            _ => Err(ApiError::unsupported_media_type(format!(
-                "Content-Type {}: send the encoded transaction as {BINARY}, \
-                 or {{\"tx\": \"<hex>\"}} as {JSON}",
-                content_type.map_or_else(|| "missing".to_string(), |c| format!("{c:?}"))
-            ))),
-        }
+fn document(hash: Digest, status: NodeTxStatus) -> TxStatus {
+    let bare = |status| TxStatus {
+        hash: hash.to_string(),
+        status,
+        height: None,
+        index: None,
+        outcome: None,
+        error: None,
+    };
+    match status {
+        NodeTxStatus::Pending => bare(TxState::Pending),
+        NodeTxStatus::Unknown => bare(TxState::Unknown),
+        NodeTxStatus::Finalized {
+            height,
+            index,
+            outcome,
+        } => TxStatus {
+            height: Some(height),
+            index: Some(index),
+            outcome: Some(outcome_document(outcome)),
+            ..bare(TxState::Finalized)
+        },
+        NodeTxStatus::Rejected { code, message } => TxStatus {
+            error: Some(ErrorBody {
+                code: code.to_string(),
+                message,
+            }),
+            ..bare(TxState::Rejected)
+        },
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for TxBytes {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        // The type first: a body we cannot read is not worth buffering.
-        let form = BodyForm::of(request.headers())?;
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::payload_too_large(format!(
-                        "the body is larger than {MAX_BODY_BYTES} bytes"
-                    ))
-                } else {
-                    ApiError::bad_body(rejection.body_text())
-                }
-            })?;
-        if body.is_empty() {
-            return Err(ApiError::empty_body(
-                "the request has no body: send the transaction",
-            ));
-        }
-        let tx = match form {
-            BodyForm::Binary => body.into(),
-            BodyForm::Json => from_json(&body)?,
-        };
-        if tx.is_empty() {
-            return Err(ApiError::empty_body("the transaction is empty"));
-        }
-        if tx.len() > MAX_TX_BYTES {
-            return Err(ApiError::payload_too_large(format!(
-                "the transaction is {} bytes; the limit is {MAX_TX_BYTES}",
-                tx.len()
-            )));
-        }
-        Ok(Self(tx))
+/// A final transaction as the index holds it.
+fn indexed_document(view: TxView) -> TxStatus {
+    let result = match view.outcome {
+        TxOutcome::Applied => OutcomeResult::Applied,
+        TxOutcome::AccessRefused => OutcomeResult::AccessRefused,
+    };
+    TxStatus {
+        hash: view.hash,
+        status: TxState::Finalized,
+        height: Some(view.height),
+        index: Some(view.index),
+        outcome: Some(Outcome {
+            result,
+            refusal: view.refusal,
+        }),
+        error: None,
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TxJson {
-    tx: String,
-}
-
-fn from_json(body: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let TxJson { tx } = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_json(format!("the body is not {{\"tx\": \"<hex>\"}}: {e}")))?;
-    hex::decode(&tx).ok_or_else(|| {
-        ApiError::bad_hex("\"tx\" must be the transaction's bytes as hex: pairs of 0-9, a-f")
-    })
-}
-
-#[derive(Serialize)]
-struct TxStatusBody {
-    hash: String,
-    #[serde(flatten)]
-    state: TxState,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-enum TxState {
-    Pending,
-    Finalized {
-        height: u64,
-        index: u32,
-        outcome: OutcomeBody,
-    },
-    Unknown,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
-enum OutcomeBody {
-    Applied,
-    /// Included all the same: the refused attempt is on the record.
-    AccessRefused {
-        refusal: &'static str,
-    },
-}
-
-impl TxStatusBody {
-    fn new(hash: Digest, status: TxStatus) -> Self {
-        let state = match status {
-            TxStatus::Pending => TxState::Pending,
-            TxStatus::Unknown => TxState::Unknown,
-            TxStatus::Finalized {
-                height,
-                index,
-                outcome,
-            } => TxState::Finalized {
-                height,
-                index,
-                outcome: match outcome {
-                    Outcome::Applied => OutcomeBody::Applied,
-                    Outcome::AccessRefused(refusal) => OutcomeBody::AccessRefused {
-                        refusal: refusal.label(),
-                    },
-                },
-            },
-        };
-        Self {
-            hash: hash.to_string(),
-            state,
-        }
+fn outcome_document(outcome: NodeOutcome) -> Outcome {
+    match outcome {
+        NodeOutcome::Applied => Outcome {
+            result: OutcomeResult::Applied,
+            refusal: None,
+        },
+        // Included all the same: the refused attempt is on the record.
+        NodeOutcome::AccessRefused(refusal) => Outcome {
+            result: OutcomeResult::AccessRefused,
+            refusal: Some(refusal.label().to_string()),
+        },
     }
 }
 

@@ -2,13 +2,13 @@
 //! deployment (and, with loopback addresses, for the devnet).
 
 use crate::{
+    client::time,
     config::{self, NodeFile, PeerEntry, Role},
     files,
 };
 use anyhow::Context as _;
-use commonware_codec::Encode;
 use commonware_cryptography::Signer;
-use commonware_math::algebra::Random;
+use dirchain_client::keys;
 use dirchain_types::{
     bounded::{Ident, List},
     genesis::{Genesis, GenesisOrg},
@@ -28,6 +28,8 @@ use std::{
 /// Each node's API listens on its p2p port plus this, on the same host.
 pub const DEFAULT_API_PORT_OFFSET: u16 = 1000;
 pub const GENESIS_FILE: &str = "genesis.bin";
+/// The consortium's secret subject key, one for every node of the network.
+pub const SUBJECT_KEY_FILE: &str = "subject.key";
 pub const KEYS_DIR: &str = "keys";
 pub const NODE_KEY_FILE: &str = "node.key";
 pub const CONFIG_FILE: &str = "config.toml";
@@ -309,8 +311,8 @@ pub fn create(dir: &Path, plan: &Plan, timestamp_ms: u64) -> anyhow::Result<Crea
         "{} already holds files; choose a new or empty directory",
         dir.display()
     );
-    let admin_keys: Vec<PrivateKey> = plan.orgs.iter().map(|_| new_key()).collect();
-    let node_keys: Vec<PrivateKey> = plan.nodes.iter().map(|_| new_key()).collect();
+    let admin_keys: Vec<PrivateKey> = plan.orgs.iter().map(|_| keys::generate_key()).collect();
+    let node_keys: Vec<PrivateKey> = plan.nodes.iter().map(|_| keys::generate_key()).collect();
 
     let genesis = Genesis {
         chain_id: plan.chain_id.clone(),
@@ -345,11 +347,14 @@ pub fn create(dir: &Path, plan: &Plan, timestamp_ms: u64) -> anyhow::Result<Crea
         .with_context(|| format!("cannot create {}", keys_dir.display()))?;
     for (org, key) in plan.orgs.iter().zip(&admin_keys) {
         let path = admin_key_path(dir, &org.id);
-        files::write_key(&path, key).with_context(|| format!("cannot write {}", path.display()))?;
+        keys::write_key(&path, key).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let genesis_path = dir.join(GENESIS_FILE);
-    files::write_new(&genesis_path, &genesis.encode())
+    keys::write_genesis(&genesis_path, &genesis)
         .with_context(|| format!("cannot write {}", genesis_path.display()))?;
+    let subject_key_path = dir.join(SUBJECT_KEY_FILE);
+    keys::generate_subject_key(&subject_key_path)
+        .with_context(|| format!("cannot write {}", subject_key_path.display()))?;
 
     let mut nodes = Vec::with_capacity(plan.nodes.len());
     for (index, (node, key)) in plan.nodes.iter().zip(&node_keys).enumerate() {
@@ -358,13 +363,14 @@ pub fn create(dir: &Path, plan: &Plan, timestamp_ms: u64) -> anyhow::Result<Crea
         fs::create_dir(&node_dir)
             .with_context(|| format!("cannot create {}", node_dir.display()))?;
         let key_path = node_dir.join(NODE_KEY_FILE);
-        files::write_key(&key_path, key)
+        keys::write_key(&key_path, key)
             .with_context(|| format!("cannot write {}", key_path.display()))?;
         let api = plan.api_address(node);
         let file = NodeFile {
             role: node.role,
             key_file: NODE_KEY_FILE.into(),
             genesis_file: Path::new("..").join(GENESIS_FILE),
+            subject_key_file: Some(Path::new("..").join(SUBJECT_KEY_FILE)),
             storage_dir: STORAGE_DIR.into(),
             p2p_listen: node.address,
             api_listen: api,
@@ -400,18 +406,6 @@ pub fn create(dir: &Path, plan: &Plan, timestamp_ms: u64) -> anyhow::Result<Crea
     })
 }
 
-fn new_key() -> PrivateKey {
-    PrivateKey::random(commonware_utils::sys_rng())
-}
-
-/// Milliseconds since the Unix epoch, for a new genesis.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("the clock is after 1970")
-        .as_millis() as u64
-}
-
 /// `dirchain init`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut nodes: Vec<NodeSpec> = args
@@ -436,7 +430,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.threshold,
         args.api_port_offset,
     )?;
-    let created = create(&args.dir, &plan, now_ms())?;
+    let created = create(&args.dir, &plan, time::now_ms())?;
     print_summary(&args.dir, &created);
     Ok(())
 }
@@ -446,6 +440,10 @@ pub fn print_summary(dir: &Path, created: &Created) {
     println!("chain id:       {}", genesis.chain_id);
     println!("genesis:        {}", dir.join(GENESIS_FILE).display());
     println!("genesis digest: {}", created.genesis_digest);
+    println!(
+        "subject key:    {} (secret: give it only to the nodes)",
+        dir.join(SUBJECT_KEY_FILE).display()
+    );
     println!(
         "organisations:  {} (threshold {}), admin keys in {}",
         genesis
@@ -473,6 +471,8 @@ pub fn print_summary(dir: &Path, created: &Created) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dirchain_types::ids::subject_ref;
+    use std::os::unix::fs::PermissionsExt;
 
     fn orgs(ids: &[&str]) -> Vec<OrgSpec> {
         ids.iter()
@@ -601,7 +601,7 @@ mod tests {
         let plan = plan(&["health", "police", "tax"], None).unwrap();
         let created = create(&out, &plan, 1_700_000_000_000).unwrap();
 
-        let genesis = files::read_genesis(&out.join(GENESIS_FILE)).unwrap();
+        let genesis = keys::read_genesis(&out.join(GENESIS_FILE)).unwrap();
         assert_eq!(genesis, created.genesis);
         assert_eq!(genesis.chain_id.as_str(), "test-chain");
         assert_eq!(genesis.threshold, 2);
@@ -609,7 +609,7 @@ mod tests {
         let org_ids: Vec<_> = genesis.orgs.iter().map(|o| o.id.as_str()).collect();
         assert_eq!(org_ids, ["health", "police", "tax"]);
         for org in genesis.orgs.iter() {
-            let key = files::read_key(&admin_key_path(&out, &org.id)).unwrap();
+            let key = keys::read_key(&admin_key_path(&out, &org.id)).unwrap();
             assert_eq!(key.public_key(), org.admin_key);
         }
         let validators: Vec<_> = created
@@ -622,8 +622,24 @@ mod tests {
         assert_eq!(created.nodes.len(), 4);
         assert_eq!(created.nodes[3].role, Role::Full);
 
+        // One subject key for the whole network, secret, named by every config.
+        let subject_key_path = out.join(SUBJECT_KEY_FILE);
+        let subject_key = keys::read_subject_key(&subject_key_path).unwrap();
+        let mode = fs::metadata(&subject_key_path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, keys::KEY_FILE_MODE);
+        let pseudonym = subject_ref(&subject_key, "110101199003072345");
+
         for (i, node) in created.nodes.iter().enumerate() {
             let loaded = config::load(&out.join(node_dir_name(i)).join(CONFIG_FILE)).unwrap();
+            let node_subject_key = loaded.subject_key.as_ref().expect("a subject key");
+            assert_eq!(
+                subject_ref(node_subject_key, "110101199003072345"),
+                pseudonym
+            );
             assert_eq!(loaded.node.key.public_key(), node.public_key);
             assert_eq!(loaded.node.genesis, genesis);
             assert_eq!(loaded.node.p2p_listen, node.p2p);

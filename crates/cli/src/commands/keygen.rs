@@ -1,10 +1,8 @@
 //! `dirchain keygen`: a new ed25519 key in a key file.
 
-use crate::files;
 use anyhow::Context as _;
 use commonware_cryptography::Signer;
-use commonware_math::algebra::Random;
-use dirchain_types::ids::PrivateKey;
+use dirchain_client::keys;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -16,8 +14,8 @@ pub struct Args {
 
 /// Writes the key and prints its public key (hex).
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let key = PrivateKey::random(commonware_utils::sys_rng());
-    match files::write_key(&args.out, &key) {
+    let key = keys::generate_key();
+    match keys::write_key(&args.out, &key) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!(
             "{} already exists; a key file is never overwritten",

@@ -1,5 +1,5 @@
 //! `dirchain node`: one validator or full node, from its config file, with
-//! its HTTP API, until Ctrl-C or SIGTERM.
+//! its HTTP API and the query index behind it, until Ctrl-C or SIGTERM.
 
 use crate::{
     config::{self, Loaded},
@@ -8,13 +8,25 @@ use crate::{
 use anyhow::Context as _;
 use commonware_cryptography::Signer;
 use commonware_runtime::{Runner as _, Spawner as _, Supervisor as _, tokio as runtime};
-use std::{path::PathBuf, time::Duration};
-use tracing::{info, warn};
+use dirchain_api::{Index, IndexError};
+use dirchain_chain::Handle;
+use dirchain_types::genesis::Genesis;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+use tokio::{sync::oneshot, task::JoinHandle};
+use tracing::{error, info, warn};
 
 /// How long the runtime waits for the node's tasks to finish after a stop is asked.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long in-flight API requests get to finish.
 const API_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the index follower gets to finish the blocks it is writing.
+const FOLLOWER_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The query index, in the node's storage directory. Derived from the
+/// chain: deleting it makes the next start rebuild it.
+const INDEX_FILE: &str = "index.sqlite";
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -36,6 +48,7 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
     let Loaded {
         node: config,
         api_listen,
+        subject_key,
         ..
     } = loaded;
     info!(
@@ -46,12 +59,27 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
         p2p = %config.p2p_listen,
         "starting node"
     );
+    // Before the chain starts: an index that cannot be used stops the node
+    // before it joins the network.
+    let index_path = config.storage_dir.join(INDEX_FILE);
+    let index = open_index(&index_path, &config.genesis)?;
+    let queries = index
+        .queries()
+        .with_context(|| format!("cannot read the query index {}", index_path.display()))?;
+    if subject_key.is_none() {
+        info!("no subject_key_file in the config: the \"who used my data\" view is off");
+    }
     let node = dirchain_chain::start(context.child("chain"), config)
         .await
         .context("the node did not start")?;
 
-    let (stop_api, api_stopping) = tokio::sync::oneshot::channel::<()>();
-    let (api_addr, api) = dirchain_api::serve(api_listen, node.handle(), async move {
+    // Dropping the sender, on any return, stops the follower.
+    let (stop_follower, follower_stopping) = oneshot::channel::<()>();
+    let follower = spawn_follower(index, node.handle(), &index_path, follower_stopping);
+
+    let (stop_api, api_stopping) = oneshot::channel::<()>();
+    let api_node = dirchain_api::Node::new(node.handle(), queries, subject_key);
+    let (api_addr, api) = dirchain_api::serve(api_listen, api_node, async move {
         // A dropped sender also stops the API.
         let _ = api_stopping.await;
     })
@@ -65,6 +93,7 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
         signal = shutdown.recv() => signal,
         result = &mut stopped => {
             drop(stop_api);
+            stop(stop_follower, follower).await;
             result.context("the node failed")?;
             warn!("the node stopped by itself");
             return Ok(());
@@ -76,6 +105,9 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
     if tokio::time::timeout(API_STOP_TIMEOUT, api).await.is_err() {
         warn!("the API did not stop within {API_STOP_TIMEOUT:?}");
     }
+    // Before the chain: the follower would otherwise wait on a chain that
+    // no longer answers.
+    stop(stop_follower, follower).await;
     context
         .stop(0, Some(STOP_TIMEOUT))
         .await
@@ -86,4 +118,71 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
     }
     info!("stopped");
     Ok(())
+}
+
+/// Opens (or creates) the query index. One made for another chain, or by
+/// another version of the node, is refused: the operator deletes it and the
+/// node rebuilds it from the chain.
+fn open_index(path: &Path, genesis: &Genesis) -> anyhow::Result<Index> {
+    match Index::open(path, genesis) {
+        Ok(index) => Ok(index),
+        Err(error @ (IndexError::GenesisMismatch { .. } | IndexError::LayoutVersion { .. })) => {
+            error!(
+                path = %path.display(),
+                "{error}: it holds nothing the chain does not, so deleting it loses nothing; \
+                 the node then rebuilds it from the chain"
+            );
+            Err(anyhow::Error::new(error)
+                .context("refusing to start with a query index that is not this node's"))
+        }
+        Err(error) => {
+            Err(error).with_context(|| format!("cannot open the query index {}", path.display()))
+        }
+    }
+}
+
+/// Keeps the index in step with the chain until `stop` resolves (or its
+/// sender is dropped). Writing a block to SQLite is synchronous: the
+/// follower runs on a blocking thread of its own, so a long write never
+/// holds up the threads that run consensus and serve requests.
+///
+/// A follower that fails is logged, and the node goes on: the chain routes
+/// are unaffected, and the index routes answer as of the last indexed block,
+/// which `indexed_height` in `/v1/status` shows falling behind.
+fn spawn_follower(
+    index: Index,
+    handle: Handle,
+    path: &Path,
+    stop: oneshot::Receiver<()>,
+) -> JoinHandle<()> {
+    let runtime = tokio::runtime::Handle::current();
+    let path = path.display().to_string();
+    tokio::task::spawn_blocking(move || {
+        let stopping = async move {
+            let _ = stop.await;
+        };
+        match runtime.block_on(dirchain_api::follow_chain(index, handle, stopping)) {
+            Ok(()) => info!("the query index stopped following the chain"),
+            Err(error) => error!(
+                %error,
+                path = %path,
+                "THE QUERY INDEX STOPPED FOLLOWING THE CHAIN: the list and record routes now \
+                 answer as of its last block (indexed_height in /v1/status); the chain routes \
+                 are unaffected. Restart the node to retry, or delete the index file to \
+                 rebuild it from the chain"
+            ),
+        }
+    })
+}
+
+/// Stops the follower and waits, for a while, for it to finish the blocks it
+/// is writing (each is one SQLite transaction: a cut-off write is simply
+/// redone at the next start).
+async fn stop(stop_follower: oneshot::Sender<()>, follower: JoinHandle<()>) {
+    drop(stop_follower);
+    match tokio::time::timeout(FOLLOWER_STOP_TIMEOUT, follower).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => error!(%error, "the query index follower failed"),
+        Err(_) => warn!("the query index follower did not stop within {FOLLOWER_STOP_TIMEOUT:?}"),
+    }
 }

@@ -139,14 +139,6 @@ fn allowed_roles(kind: TxKind) -> &'static [Role] {
     }
 }
 
-/// Kinds that change the consortium itself and so live in the system channel.
-fn is_consortium_kind(kind: TxKind) -> bool {
-    matches!(
-        kind,
-        TxKind::Propose | TxKind::Vote | TxKind::Enroll | TxKind::RevokeMember | TxKind::RotateKey
-    )
-}
-
 /// The authenticated sender of the transaction being applied.
 pub(crate) struct Signer {
     pub key: PublicKey,
@@ -359,7 +351,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
         org: &OrgId,
     ) -> Result<Option<Channel>, TxError> {
         let is_system = channel_id.as_str() == SYSTEM_CHANNEL;
-        if is_consortium_kind(kind) {
+        if kind.is_consortium() {
             if !is_system {
                 return Err(TxError::WrongChannel { kind });
             }

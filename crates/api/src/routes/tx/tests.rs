@@ -1,9 +1,12 @@
-use super::*;
-use crate::mock::{MockNode, call, encoded, get, post, signed_tx};
+use super::{
+    body::{BINARY, JSON, JSON_OVERHEAD_BYTES},
+    *,
+};
+use crate::mock::{MockNode, assert_error, call, encoded, get, post, signed_tx};
 use axum::http::HeaderMap;
 use dirchain_chain::SubmitError;
-use dirchain_state::TxError;
-use dirchain_types::{domain::Role, records::Refusal, tx::TxKind};
+use dirchain_state::{Outcome, TxError};
+use dirchain_types::{domain::Role, limits::MAX_TX_BYTES, records::Refusal, tx::TxKind};
 use serde_json::{Value, json};
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
@@ -18,23 +21,6 @@ async fn submit_binary(node: &MockNode, body: Vec<u8>) -> (StatusCode, HeaderMap
 
 async fn submit_json(node: &MockNode, body: impl Into<String>) -> (StatusCode, HeaderMap, Value) {
     call(node.clone(), post("/v1/tx", Some(JSON), body.into())).await
-}
-
-#[track_caller]
-fn assert_error(answer: &(StatusCode, HeaderMap, Value), status: StatusCode, code: &str) {
-    let (got, _, body) = answer;
-    assert_eq!(
-        (*got, body["code"].as_str()),
-        (status, Some(code)),
-        "{body}"
-    );
-    let message = body["message"].as_str().expect("a message");
-    assert!(!message.is_empty());
-    assert_eq!(
-        body.as_object().unwrap().len(),
-        2,
-        "only code and message: {body}"
-    );
 }
 
 #[tokio::test]
@@ -352,7 +338,7 @@ async fn tx_status_follows_a_transaction() {
 
     node.set_tx(
         hash,
-        TxStatus::Finalized {
+        NodeTxStatus::Finalized {
             height: 7,
             index: 3,
             outcome: Outcome::Applied,
@@ -383,7 +369,7 @@ async fn tx_status_shows_a_refused_access() {
     let hash = signed_tx().hash();
     node.set_tx(
         hash,
-        TxStatus::Finalized {
+        NodeTxStatus::Finalized {
             height: 9,
             index: 0,
             outcome: Outcome::AccessRefused(Refusal::NotParty),
@@ -422,4 +408,263 @@ async fn tx_status_of_a_stopping_node_is_503() {
     node.stop();
     let answer = call(node, get(&format!("/v1/tx/{}", signed_tx().hash()))).await;
     assert_error(&answer, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+}
+
+fn finalized() -> NodeTxStatus {
+    NodeTxStatus::Finalized {
+        height: 5,
+        index: 1,
+        outcome: Outcome::Applied,
+    }
+}
+
+#[tokio::test]
+async fn submit_and_wait_answers_once_final() {
+    let node = MockNode::new();
+    let tx = signed_tx();
+    let hash = tx.hash();
+    // Final a few polls after submission.
+    let later = node.clone();
+    let finalizer = tokio::spawn(async move {
+        tokio::time::sleep(WAIT_POLL_INTERVAL * 3).await;
+        later.set_tx(hash, finalized());
+    });
+    let (status, headers, body) = call(
+        node.clone(),
+        post(
+            "/v1/tx?wait=final&timeout_ms=10000",
+            Some(BINARY),
+            encoded(&tx),
+        ),
+    )
+    .await;
+    finalizer.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(headers.get(header::LOCATION).is_none());
+    assert_eq!(
+        body,
+        json!({
+            "hash": hash.to_string(),
+            "status": "finalized",
+            "height": 5,
+            "index": 1,
+            "outcome": {"result": "applied"},
+        })
+    );
+    assert_eq!(node.submitted(), vec![encoded(&tx)]);
+}
+
+#[tokio::test]
+async fn submit_and_wait_for_an_already_final_transaction_answers_at_once() {
+    let node = MockNode::new();
+    let tx = signed_tx();
+    node.set_tx(tx.hash(), finalized());
+    // The default timeout is 10 s; a 200 (not a 504) shows it was not spent.
+    let (status, _, body) = call(
+        node,
+        post("/v1/tx?wait=final", Some(JSON), json_body(&encoded(&tx))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "finalized");
+}
+
+#[tokio::test]
+async fn submit_and_wait_times_out_with_504_naming_the_hash() {
+    let node = MockNode::new();
+    let tx = signed_tx();
+    let hash = tx.hash().to_string();
+    let started = std::time::Instant::now();
+    let answer = call(
+        node.clone(),
+        post(
+            "/v1/tx?wait=final&timeout_ms=60",
+            Some(BINARY),
+            encoded(&tx),
+        ),
+    )
+    .await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(60));
+    assert_error(&answer, StatusCode::GATEWAY_TIMEOUT, "wait_timeout");
+    assert!(answer.2["message"].as_str().unwrap().contains(&hash));
+    // It was taken all the same, and can be followed.
+    assert_eq!(node.submitted(), vec![encoded(&tx)]);
+    let (status, _, body) = call(node, get(&format!("/v1/tx/{hash}"))).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("pending"))
+    );
+}
+
+#[tokio::test]
+async fn submit_with_a_bad_query_is_400_and_submits_nothing() {
+    let node = MockNode::new();
+    let tx = encoded(&signed_tx());
+    for query in [
+        "wait=now",
+        "wait=FINAL",
+        "wait=",
+        "wait=final&timeout_ms=60001",
+        "wait=final&timeout_ms=-1",
+        "wait=final&timeout_ms=1.5",
+        "wait=final&timeout_ms=99999999999999999999999",
+        "timeout_ms=100",
+        "wait=final&wait=final",
+        "wait=final&fee=1",
+        "callback=http://x",
+    ] {
+        let answer = call(
+            node.clone(),
+            post(&format!("/v1/tx?{query}"), Some(BINARY), tx.clone()),
+        )
+        .await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "bad_query");
+    }
+    assert!(node.submitted().is_empty());
+}
+
+#[tokio::test]
+async fn submit_and_wait_to_a_node_that_stops_is_503() {
+    let node = MockNode::new();
+    let later = node.clone();
+    let stopper = tokio::spawn(async move {
+        tokio::time::sleep(WAIT_POLL_INTERVAL * 2).await;
+        later.stop();
+    });
+    let answer = call(
+        node,
+        post("/v1/tx?wait=final", Some(BINARY), encoded(&signed_tx())),
+    )
+    .await;
+    stopper.await.unwrap();
+    assert_error(&answer, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+}
+
+#[test]
+fn documents_round_trip_through_the_schema() {
+    let hash = signed_tx().hash();
+    for status in [
+        NodeTxStatus::Pending,
+        NodeTxStatus::Unknown,
+        finalized(),
+        NodeTxStatus::Finalized {
+            height: 1,
+            index: 0,
+            outcome: Outcome::AccessRefused(Refusal::Expired),
+        },
+        rejected(),
+    ] {
+        let json = serde_json::to_value(document(hash, status)).unwrap();
+        let back: TxStatus = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(serde_json::to_value(back).unwrap(), json);
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_the_chain_forgot_is_found_in_the_index() {
+    let node = crate::mock::MockNode::indexed().await;
+    let made = &crate::fixture::SCENARIO.made;
+    let (status, _, body) = call(
+        node.clone(),
+        get(&format!("/v1/tx/{}", made.refused_access)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let expected_height = body["height"].as_u64().unwrap();
+    assert!(expected_height > 0);
+    assert_eq!(
+        body,
+        json!({
+            "hash": made.refused_access.to_string(),
+            "status": "finalized",
+            "height": expected_height,
+            "index": 0,
+            "outcome": {"result": "access_refused", "refusal": "fields-not-permitted"},
+        })
+    );
+    for hash in &made.txs {
+        let (status, _, body) = call(node.clone(), get(&format!("/v1/tx/{hash}"))).await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (StatusCode::OK, Some("finalized"))
+        );
+    }
+    // The chain's answer comes first.
+    node.set_tx(made.refused_access, NodeTxStatus::Pending);
+    let (_, _, body) = call(
+        node.clone(),
+        get(&format!("/v1/tx/{}", made.refused_access)),
+    )
+    .await;
+    assert_eq!(body["status"], "pending");
+    // Unknown to both.
+    let (status, _, body) = call(node, get(&format!("/v1/tx/{}", signed_tx().hash()))).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown"))
+    );
+}
+
+fn rejected() -> NodeTxStatus {
+    let error = TxError::not_owner("item", &"health/births", &"health");
+    NodeTxStatus::Rejected {
+        code: error.code(),
+        message: error.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn tx_status_of_a_rejected_transaction_says_why() {
+    let node = MockNode::new();
+    let hash = signed_tx().hash();
+    node.set_tx(hash, rejected());
+    let (status, _, body) = call(node, get(&format!("/v1/tx/{hash}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "rejected");
+    assert_eq!(body["error"]["code"], "not_owner");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("health/births")
+    );
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        3,
+        "hash, status, error: {body}"
+    );
+    let _: TxStatus = serde_json::from_value(body).unwrap();
+}
+
+#[tokio::test]
+async fn submit_and_wait_ends_at_a_rejection_with_its_code_and_status() {
+    let node = MockNode::new();
+    let tx = signed_tx();
+    let hash = tx.hash();
+    let later = node.clone();
+    let rejecter = tokio::spawn(async move {
+        tokio::time::sleep(WAIT_POLL_INTERVAL * 3).await;
+        later.set_tx(hash, rejected());
+    });
+    let started = std::time::Instant::now();
+    let answer = call(
+        node,
+        post(
+            "/v1/tx?wait=final&timeout_ms=10000",
+            Some(BINARY),
+            encoded(&tx),
+        ),
+    )
+    .await;
+    rejecter.await.unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "it did not wait out the timeout"
+    );
+    assert_error(&answer, StatusCode::FORBIDDEN, "not_owner");
+    let message = answer.2["message"].as_str().unwrap();
+    assert!(
+        message.contains(&hash.to_string()) && message.contains("health/births"),
+        "{message}"
+    );
 }

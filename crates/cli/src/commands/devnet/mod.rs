@@ -106,7 +106,7 @@ fn prepare(args: &Args) -> anyhow::Result<Manifest> {
     let mut plan = demo_plan(validators, base_port)?;
     plan.empty_block_interval_ms = args.empty_block_interval_ms;
     ensure_ports_free(plan_addresses(&plan))?;
-    let created = init::create(&args.dir, &plan, init::now_ms())?;
+    let created = init::create(&args.dir, &plan, crate::client::time::now_ms())?;
     let manifest = Manifest {
         chain_id: CHAIN_ID.into(),
         genesis_digest: created.genesis_digest.to_string(),
@@ -261,6 +261,14 @@ fn print_nodes(dir: &Path, manifest: &Manifest) {
     }
     println!();
     println!("Ctrl-C stops the devnet; running the same command again resumes it.");
+    if let Some(first) = manifest.nodes.first() {
+        // The client commands read these, so a walk-through needs no flags for them.
+        println!(
+            "Client commands: export DIRCHAIN_NODE=http://{} DIRCHAIN_GENESIS={}",
+            first.api,
+            dir.join(init::GENESIS_FILE).display()
+        );
+    }
     println!();
 }
 
@@ -371,8 +379,11 @@ mod tests {
             made.nodes[1].api.port(),
             base + 1 + init::DEFAULT_API_PORT_OFFSET
         );
+        // One subject key, named by every node's config.
+        assert!(dir.join(init::SUBJECT_KEY_FILE).exists());
         for node in &made.nodes {
-            assert!(dir.join(&node.name).join(init::CONFIG_FILE).exists());
+            let loaded = config::load(&dir.join(&node.name).join(init::CONFIG_FILE)).unwrap();
+            assert!(loaded.subject_key.is_some(), "{}", node.name);
         }
         for (id, _) in DEMO_ORGS {
             assert!(init::admin_key_path(&dir, id).exists());

@@ -1,0 +1,309 @@
+//! The index database and its one writer.
+
+use crate::{
+    changes::BlockChanges,
+    ddl::{LAYOUT_VERSION, TABLES},
+    error::IndexError,
+    query::Queries,
+    sql::{self, META_GENESIS, META_HEIGHT, META_LAYOUT, META_TIP, int},
+    write::{STAGING, flush_text, write_block},
+};
+use dirchain_types::{
+    genesis::Genesis,
+    ids::{AssetId, ChannelId},
+};
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::{Path, PathBuf};
+
+/// WAL pages written before the writer copies them into the database: far
+/// above SQLite's 1,000, since a block of many accesses dirties many pages
+/// and each checkpoint costs an fsync.
+const WAL_CHECKPOINT_PAGES: i64 = 16_384;
+/// Page cache of the writer, in KiB: enough for the indexes that grow at
+/// random places (by item, permission, subject, hash) at a million access
+/// records, so that writing a block seldom reads a page back.
+const WRITER_CACHE_KIB: i64 = 256 * 1024;
+/// Rows `PRAGMA optimize` samples per index: bounds its time on a large index.
+const ANALYSIS_LIMIT: i64 = 1_000;
+
+/// The index: an SQLite file made for one genesis, written by this handle
+/// only (readers use [Queries], on their own connections).
+pub struct Index {
+    conn: Connection,
+    path: PathBuf,
+    genesis: Genesis,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("path", &self.path).finish()
+    }
+}
+
+impl Index {
+    /// Opens the index at `path`, creating it for `genesis` if the file is
+    /// new or empty. A file made for another genesis, or by another layout
+    /// version, is refused with a typed error: delete it to rebuild.
+    pub fn open(path: impl AsRef<Path>, genesis: &Genesis) -> Result<Self, IndexError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path)?;
+        sql::configure(&conn)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(IndexError::Corrupt(format!(
+                "{} cannot be put in WAL mode (it is in {mode} mode)",
+                path.display()
+            )));
+        }
+        // With WAL, NORMAL never corrupts the file; a crash may lose the last
+        // blocks, which are indexed again from the height that was kept.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        let expected = genesis.digest();
+        let has_tables: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            [],
+            |row| row.get(0),
+        )?;
+        if has_tables {
+            let found: i64 = sql::meta(&conn, META_LAYOUT)?.unwrap_or(0);
+            if found != LAYOUT_VERSION {
+                return Err(IndexError::LayoutVersion {
+                    path: path.display().to_string(),
+                    found,
+                    expected: LAYOUT_VERSION,
+                });
+            }
+            let stored: Vec<u8> = sql::meta(&conn, META_GENESIS)?.unwrap_or_default();
+            if stored != expected.as_ref() {
+                return Err(IndexError::GenesisMismatch {
+                    path: path.display().to_string(),
+                    stored: crate::hex::encode(&stored),
+                    expected: expected.to_string(),
+                });
+            }
+        } else {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(TABLES)?;
+            sql::set_meta(&tx, META_LAYOUT, LAYOUT_VERSION)?;
+            sql::set_meta(&tx, META_GENESIS, expected.as_ref())?;
+            tx.commit()?;
+        }
+        conn.execute_batch(STAGING)?;
+        Ok(Self {
+            conn,
+            path,
+            genesis: genesis.clone(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The genesis the index was made for.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// The last block indexed; `None` until genesis itself is indexed.
+    pub fn indexed_height(&self) -> Result<Option<u64>, IndexError> {
+        Ok(sql::indexed_height(&self.conn)?)
+    }
+
+    /// Applies one block's changes, with the new indexed height, in one
+    /// transaction: after a crash the index holds whole blocks only. Blocks
+    /// must come in height order, genesis (height 0) first, each naming the
+    /// previous one as parent.
+    pub fn apply(&mut self, block: &BlockChanges) -> Result<(), IndexError> {
+        self.apply_all(std::slice::from_ref(block))
+    }
+
+    /// Applies consecutive blocks in one transaction, with the height of the
+    /// last. Catching up, this writes each page of the indexes that grow at
+    /// random places (by item, permission, subject, hash) once for many
+    /// blocks instead of once per block.
+    pub fn apply_all(&mut self, blocks: &[BlockChanges]) -> Result<(), IndexError> {
+        let Some(last) = blocks.last() else {
+            return Ok(());
+        };
+        let mut indexed = self.indexed_height()?;
+        let mut tip = sql::meta::<Vec<u8>>(&self.conn, META_TIP)?;
+        for block in blocks {
+            if block.height != indexed.map_or(0, |h| h + 1) {
+                return Err(IndexError::OutOfOrder {
+                    indexed,
+                    got: block.height,
+                });
+            }
+            block.check().map_err(|reason| IndexError::BadBlock {
+                height: block.height,
+                reason,
+            })?;
+            if let Some(tip) = &tip
+                && tip.as_slice() != block.parent.as_ref()
+            {
+                return Err(IndexError::NotOnChain {
+                    height: block.height,
+                    parent: block.parent.to_string(),
+                    tip: crate::hex::encode(tip),
+                });
+            }
+            indexed = Some(block.height);
+            tip = (block.height > 0).then(|| block.digest.as_ref().to_vec());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for block in blocks {
+            write_block(&tx, block)?;
+        }
+        flush_text(&tx)?;
+        sql::set_meta(&tx, META_HEIGHT, int(last.height))?;
+        if let Some(tip) = tip {
+            sql::set_meta(&tx, META_TIP, tip)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// How many entries of an asset's history the index holds.
+    pub(crate) fn asset_events(
+        &self,
+        channel: &ChannelId,
+        asset: &AssetId,
+    ) -> Result<u32, IndexError> {
+        let count: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM asset_events WHERE channel = ?1 AND asset = ?2")?
+            .query_row([channel.as_str(), asset.as_str()], |row| row.get(0))?;
+        u32::try_from(count).map_err(|_| IndexError::Corrupt("asset history too long".into()))
+    }
+
+    /// The digest of the last indexed block.
+    #[cfg(test)]
+    pub(crate) fn tip(&self) -> Result<Option<dirchain_types::ids::Digest>, IndexError> {
+        let Some(bytes) = sql::meta::<Vec<u8>>(&self.conn, META_TIP)? else {
+            return Ok(None);
+        };
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| IndexError::Corrupt("the stored tip is not a digest".into()))?;
+        Ok(Some(dirchain_types::ids::Digest(array)))
+    }
+
+    /// Read-only query handles on their own connections. Take them before
+    /// handing the index to [follow](crate::follow), which owns the writer.
+    pub fn queries(&self) -> Result<Queries, IndexError> {
+        Ok(Queries::open(&self.path)?)
+    }
+
+    /// Records statistics the query planner uses to pick indexes. Cheap; the
+    /// follower runs it after catching up.
+    pub fn optimize(&self) -> Result<(), IndexError> {
+        self.conn
+            .pragma_update(None, "analysis_limit", ANALYSIS_LIMIT)?;
+        self.conn.execute_batch("PRAGMA optimize")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changes::{Change, position};
+    use dirchain_state::testkit;
+    use dirchain_types::{ids::Digest, records::AccessRecord};
+
+    fn sample_access() -> AccessRecord {
+        AccessRecord {
+            id: Digest([1; 32]),
+            permission: Digest([2; 32]),
+            recorder: dirchain_types::ids::KeyBytes::new([3; 32]),
+            recorder_org: testkit::id("police"),
+            owner_org: None,
+            consumer_org: None,
+            item: None,
+            subject_refs: Default::default(),
+            fields: Default::default(),
+            query_digest: Digest([4; 32]),
+            response_digest: Digest([5; 32]),
+            record_count: 0,
+            height: 3,
+            at: 0,
+            refusal: None,
+        }
+    }
+
+    #[test]
+    fn a_file_of_another_genesis_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.sqlite");
+        let genesis = testkit::genesis();
+        drop(Index::open(&path, &genesis).unwrap());
+        // Reopening with the same genesis is fine.
+        drop(Index::open(&path, &genesis).unwrap());
+        let mut other = genesis.clone();
+        other.timestamp_ms += 1;
+        match Index::open(&path, &other) {
+            Err(IndexError::GenesisMismatch {
+                stored, expected, ..
+            }) => {
+                assert_eq!(stored, genesis.digest().to_string());
+                assert_eq!(expected, other.digest().to_string());
+            }
+            other => panic!("expected a genesis mismatch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn blocks_apply_in_order_and_on_one_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::open(dir.path().join("i.sqlite"), &testkit::genesis()).unwrap();
+        let block = |height: u64, digest: u8, parent: u8| BlockChanges {
+            height,
+            digest: Digest([digest; 32]),
+            parent: Digest([parent; 32]),
+            timestamp_ms: height,
+            txs: Vec::new(),
+            changes: Vec::new(),
+        };
+        assert!(matches!(
+            index.apply(&block(1, 1, 0)),
+            Err(IndexError::OutOfOrder {
+                indexed: None,
+                got: 1
+            })
+        ));
+        index.apply(&block(0, 0, 0)).unwrap();
+        assert_eq!(index.tip().unwrap(), None);
+        index.apply(&block(1, 1, 9)).unwrap();
+        assert_eq!(index.tip().unwrap(), Some(Digest([1; 32])));
+        assert!(matches!(
+            index.apply(&block(2, 2, 7)),
+            Err(IndexError::NotOnChain { height: 2, .. })
+        ));
+        let mut too_far = block(2, 2, 1);
+        too_far.changes.push(Change::Access {
+            channel: testkit::id("main"),
+            position: position(3, 0),
+            record: sample_access(),
+        });
+        assert!(matches!(
+            index.apply(&too_far),
+            Err(IndexError::BadBlock { height: 2, .. })
+        ));
+        index.apply(&block(2, 2, 1)).unwrap();
+        assert_eq!(index.indexed_height().unwrap(), Some(2));
+        // Several at once: all or nothing.
+        assert!(matches!(
+            index.apply_all(&[block(3, 3, 2), block(4, 4, 9)]),
+            Err(IndexError::NotOnChain { height: 4, .. })
+        ));
+        assert_eq!(index.indexed_height().unwrap(), Some(2));
+        index.apply_all(&[block(3, 3, 2), block(4, 4, 3)]).unwrap();
+        assert_eq!(index.indexed_height().unwrap(), Some(4));
+        assert_eq!(index.tip().unwrap(), Some(Digest([4; 32])));
+    }
+}

@@ -1,0 +1,40 @@
+//! The node's query index: the finalized ledger's records in SQLite (WAL
+//! mode, FTS5 over the catalog), kept in step with the chain block by block.
+//!
+//! The index is never the source of truth. It is derived from finalized
+//! blocks and the committed state, and rebuildable from them: delete the file
+//! and the next start indexes again from genesis.
+//!
+//! - [Index]: the database and its one writer. It is made for one genesis
+//!   and refuses a file made for another.
+//! - [follow] / [catch_up]: read blocks from a [ChainSource], work out which
+//!   records each transaction touched, fetch them in one or two batches per
+//!   block and apply the block in one SQLite transaction, together with the
+//!   indexed height (a restart resumes at the next block).
+//! - [Queries]: read-only answers for the API, as the views of
+//!   [dirchain_schema::records].
+//!
+//! Mutable records (organisations, members, proposals, items, requests,
+//! permissions, assets, duties) are indexed from their current value, so
+//! after catching up the index equals the current state; records at
+//! immutable keys (item versions, asset events, access and notary records)
+//! give the exact history.
+
+mod changes;
+mod db;
+mod ddl;
+mod derive;
+mod error;
+mod follow;
+mod hex;
+mod query;
+mod sql;
+mod write;
+
+pub use changes::{BlockChanges, Change, TxEntry, position};
+pub use db::Index;
+pub use error::{FollowError, IndexError, QueryError};
+pub use follow::{
+    CATCH_UP_BLOCKS, CATCH_UP_TXS, ChainSource, POLL_INTERVAL, catch_up, follow, index_next,
+};
+pub use query::{MAX_EMBEDDED, POOL_SIZE, Queries};

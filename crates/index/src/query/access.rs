@@ -1,0 +1,156 @@
+//! The exchange audit: access records, and every access to one person's data.
+
+use super::{Queries, blob, channel, cursor, filter::Filter, limits, page, record};
+use crate::{
+    changes::position,
+    error::QueryError,
+    hex,
+    sql::{int, key64, uint},
+};
+use dirchain_schema::records::{AccessQuery, AccessView, Page, PageQuery};
+use dirchain_types::{
+    ids::{Digest, SubjectRef},
+    records::AccessRecord,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+
+impl Queries {
+    /// Access records, newest first (chain order). See [AccessQuery].
+    pub fn accesses(&self, q: &AccessQuery) -> Result<Page<AccessView>, QueryError> {
+        let (limit, rows) = limits(q.limit);
+        let before = match &q.cursor {
+            Some(c) => Some(cursor::parse_seq(cursor::ACCESS, c)?),
+            None => None,
+        };
+        let permission = match &q.permission {
+            Some(p) => Some(hex::digest(p).ok_or_else(|| QueryError::BadFilter {
+                field: "permission",
+                reason: format!("{p:?} is not a permission id (64 hex characters)"),
+            })?),
+            None => None,
+        };
+        self.read(|conn, height| {
+            let mut f = Filter::default();
+            if let Some(seq) = before {
+                let p = f.bind(seq);
+                f.and(format!("seq < {p}"));
+            }
+            if let Some(from) = q.from_ms {
+                let p = f.bind(first_position_at(conn, from)?);
+                f.and(format!("seq >= {p}"));
+            }
+            if let Some(to) = q.to_ms {
+                let p = f.bind(first_position_at(conn, to)?);
+                f.and(format!("seq < {p}"));
+            }
+            if let Some(consumer) = &q.consumer {
+                f.eq("consumer_org", consumer.clone());
+            }
+            if let Some(provider) = &q.provider {
+                f.eq("owner_org", provider.clone());
+            }
+            if let Some(item) = &q.item {
+                f.eq("item", item.clone());
+            }
+            if let Some(id) = &permission {
+                f.eq("permission_key", key64(id));
+                f.eq("permission", id.as_ref().to_vec());
+            }
+            if q.refused.unwrap_or(false) {
+                // Literal, so the planner can use the partial index of refusals.
+                f.and("refused = 1");
+            }
+            let sql = format!(
+                "SELECT seq, channel, record FROM access{} ORDER BY seq DESC LIMIT {rows}",
+                f.sql()
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut result = stmt.query(f.params())?;
+            let mut found = Vec::new();
+            while let Some(row) = result.next()? {
+                let seq: i64 = row.get(0)?;
+                let ch = channel(row.get(1)?)?;
+                let a: AccessRecord = record(blob(row, 2)?)?;
+                found.push((AccessView::from_record(&ch, &a), seq));
+            }
+            Ok(page(found, limit, height, |seq| {
+                cursor::seq(cursor::ACCESS, *seq)
+            }))
+        })
+    }
+
+    /// An access record by id (the hash of its transaction).
+    pub fn access(&self, id: &Digest) -> Result<Option<AccessView>, QueryError> {
+        self.read(|conn, _| {
+            let found: Option<(String, Vec<u8>)> = conn
+                .prepare_cached(
+                    "SELECT a.channel, a.record FROM txs t JOIN access a ON a.seq = t.seq
+                     WHERE t.hash_key = ?1 AND t.hash = ?2",
+                )?
+                .query_row(params![key64(id), id.as_ref()], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            found
+                .map(|(ch, bytes)| Ok(AccessView::from_record(&channel(ch)?, &record(&bytes)?)))
+                .transpose()
+        })
+    }
+
+    /// Every access whose subjects include `subject` (a pseudonym the node
+    /// computed from the raw identifier), newest first.
+    pub fn subject_accesses(
+        &self,
+        subject: &SubjectRef,
+        q: &PageQuery,
+    ) -> Result<Page<AccessView>, QueryError> {
+        let (limit, rows) = limits(q.limit);
+        let mut f = Filter::default();
+        f.eq("s.subject_key", key64(subject));
+        if let Some(c) = &q.cursor {
+            let p = f.bind(cursor::parse_seq(cursor::SUBJECT, c)?);
+            f.and(format!("s.access < {p}"));
+        }
+        let sql = format!(
+            "SELECT s.access, a.channel, a.record
+             FROM access_subjects s JOIN access a ON a.seq = s.access{}
+             ORDER BY s.access DESC LIMIT {rows}",
+            f.sql()
+        );
+        self.read(|conn, height| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut result = stmt.query(f.params())?;
+            let mut found = Vec::new();
+            while let Some(row) = result.next()? {
+                let seq: i64 = row.get(0)?;
+                let ch = channel(row.get(1)?)?;
+                let a: AccessRecord = record(blob(row, 2)?)?;
+                // Another pseudonym with the same first 8 bytes is no match;
+                // its row still moves the cursor on.
+                let view = a
+                    .subject_refs
+                    .contains(subject)
+                    .then(|| AccessView::from_record(&ch, &a));
+                found.push((view, seq));
+            }
+            let page = page(found, limit, height, |seq| {
+                cursor::seq(cursor::SUBJECT, *seq)
+            });
+            Ok(Page {
+                items: page.items.into_iter().flatten().collect(),
+                next_cursor: page.next_cursor,
+                indexed_height: page.indexed_height,
+            })
+        })
+    }
+}
+
+/// The chain position of the first transaction of the first block at or
+/// after `ms`; beyond the last block, a position no transaction reaches.
+/// Chain order is time order, so a time range is a range of positions.
+fn first_position_at(conn: &Connection, ms: u64) -> Result<i64, QueryError> {
+    let height: Option<i64> = conn
+        .prepare_cached("SELECT min(height) FROM blocks WHERE timestamp_ms >= ?1")?
+        .query_row([int(ms)], |row| row.get(0))?;
+    Ok(height.map_or(i64::MAX, |h| int(position(uint(h), 0))))
+}

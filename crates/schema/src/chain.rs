@@ -1,0 +1,200 @@
+//! Documents about the chain itself: status, transactions, accounts, blocks,
+//! proofs and errors.
+
+use dirchain_types::block::BlockHeader;
+use serde::{Deserialize, Serialize};
+
+/// How long `POST /v1/tx?wait=final` waits by default, and at most.
+pub const DEFAULT_WAIT_MS: u64 = 10_000;
+pub const MAX_WAIT_MS: u64 = 60_000;
+
+/// Every error the node answers: `code` is stable and meant for programs,
+/// `message` for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// `GET /v1/status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Status {
+    pub chain_id: String,
+    /// Digest of the genesis document: the network's identity.
+    pub genesis: String,
+    /// `validator` or `full`.
+    pub role: String,
+    pub public_key: String,
+    pub validators: Vec<String>,
+    /// Latest finalized and applied block.
+    pub height: u64,
+    pub block: String,
+    pub block_timestamp_ms: u64,
+    pub state_root: String,
+    pub mempool: Mempool,
+    /// Peers this node is connected to.
+    pub peers: usize,
+    /// The block up to which the query routes answer.
+    pub indexed_height: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Mempool {
+    pub txs: usize,
+    pub bytes: usize,
+}
+
+/// The JSON form of `POST /v1/tx`: the codec-encoded `SignedTx` as hex.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TxSubmit {
+    pub tx: String,
+}
+
+/// Query of `POST /v1/tx`: `wait=final` answers once the transaction is
+/// final, or `wait_timeout` after `timeout_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct TxWait {
+    pub wait: Option<WaitFor>,
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WaitFor {
+    Final,
+}
+
+/// Where a transaction is: `POST /v1/tx` and `GET /v1/tx/{hash}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TxStatus {
+    pub hash: String,
+    pub status: TxState,
+    /// The block it is final in (finalized only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u64>,
+    /// Its position in that block (finalized only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// Why it will never apply (rejected only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TxState {
+    Pending,
+    Finalized,
+    /// Admitted, then refused when a block was built (the state changed
+    /// under it): it will never apply; `error` says why.
+    Rejected,
+    Unknown,
+}
+
+/// What a final transaction did. A refused access is included all the same:
+/// the attempt is on the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Outcome {
+    pub result: OutcomeResult,
+    /// The refusal's label (`access_refused` only), e.g. `expired`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeResult {
+    Applied,
+    AccessRefused,
+}
+
+/// `GET /v1/accounts/{public_key}`: the nonces a signer needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub public_key: String,
+    /// The nonce the next transaction must carry once everything final is applied.
+    pub next_nonce: u64,
+    /// The next nonce not taken by a final or pending transaction: what a new
+    /// transaction should carry.
+    pub next_free_nonce: u64,
+}
+
+/// A block header as JSON. The authoritative form is `header_hex` of
+/// [BlockInfo] and [Proof]: a verifier hashes those bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Header {
+    pub digest: String,
+    pub parent: String,
+    pub height: u64,
+    pub epoch: u64,
+    pub view: u64,
+    pub parent_view: u64,
+    pub proposer: String,
+    pub timestamp_ms: u64,
+    pub state_root: String,
+    pub txs_digest: String,
+}
+
+impl From<&BlockHeader> for Header {
+    fn from(h: &BlockHeader) -> Self {
+        Self {
+            digest: h.digest().to_string(),
+            parent: h.parent.to_string(),
+            height: h.height,
+            epoch: h.epoch,
+            view: h.view,
+            parent_view: h.parent_view,
+            proposer: h.proposer.to_string(),
+            timestamp_ms: h.timestamp_ms,
+            state_root: h.state_root.to_string(),
+            txs_digest: h.txs_digest.to_string(),
+        }
+    }
+}
+
+/// `GET /v1/blocks/{height|latest}`: a finalized block and the certificate
+/// that finalized it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlockInfo {
+    pub header: Header,
+    /// The codec-encoded `BlockHeader`; its SHA-256 is the block digest.
+    pub header_hex: String,
+    /// The codec-encoded finalization certificate; absent for the genesis block.
+    pub certificate_hex: Option<String>,
+    /// Hashes of the block's transactions, in order.
+    pub txs: Vec<String>,
+}
+
+/// `GET /v1/proof/{key}`: a state value (or its absence) with everything a
+/// client needs to check it knowing only the validator set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Proof {
+    pub key: String,
+    /// The codec-encoded record, or null if the key holds nothing.
+    pub value_hex: Option<String>,
+    /// The codec-encoded `StateProof` against `header.state_root`.
+    pub proof_hex: String,
+    pub height: u64,
+    pub header: Header,
+    pub header_hex: String,
+    pub certificate_hex: String,
+}
