@@ -11,7 +11,8 @@ use crate::{
 use commonware_cryptography::{ChaCha20Poly1305, Signer as _};
 use commonware_p2p::{Address, AddressableManager, authenticated::lookup};
 use commonware_runtime::{
-    Clock as _, Handle as TaskHandle, Metrics as _, Quota, Spawner as _, Supervisor as _, tokio,
+    Clock as _, Handle as TaskHandle, Metrics as _, Quota, Spawner as _, Supervisor as _,
+    telemetry::metrics::MetricsExt as _, tokio,
 };
 use commonware_stream::{
     cups::{self, Cups},
@@ -146,8 +147,11 @@ pub async fn start(context: tokio::Context, config: NodeConfig) -> Result<Node, 
 /// Keeps the node's peer count (in its status) in step with the p2p
 /// tracker's `connected` gauges: one sample per connected peer.
 async fn count_peers(context: tokio::Context, handle: Handle) {
+    let gauge = context.gauge("peers", "Peers this node is connected to");
     loop {
-        handle.set_peers(connected_peers(&context.encode()));
+        let peers = connected_peers(&context.encode());
+        handle.set_peers(peers);
+        gauge.set(peers as i64);
         context.sleep(PEER_COUNT_INTERVAL).await;
     }
 }

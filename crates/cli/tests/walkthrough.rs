@@ -406,11 +406,45 @@ fn the_readme_walkthrough_works_end_to_end() {
     let verified = cli.run(2, &["verify", "--record", "item", "health/births"]);
     assert!(verified.status.success(), "verify an item");
 
+    metrics_report_the_chain(&devnet);
     expired_permission_is_refused_and_recorded(&devnet, &cli);
     bad_inputs_get_a_clear_4xx_and_change_nothing(&devnet, &cli);
 
     let status = devnet.stop();
     assert!(status.success(), "the devnet exited with {status}");
+}
+
+/// `GET /metrics`: what an operator graphs and alerts on.
+fn metrics_report_the_chain(devnet: &Devnet) {
+    let text = devnet
+        .http
+        .get(format!("{}/metrics", devnet.apis[0]))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let sample = |suffix: &str| {
+        text.lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split([' ', '{']).next())
+            .any(|name| name.ends_with(suffix))
+    };
+    for metric in [
+        "_height",
+        "_finality_seconds_bucket",
+        "_block_interval_seconds_bucket",
+        "_mempool_txs",
+        "_submitted_txs_total",
+        "_finalized_txs_total",
+        "_peers",
+        "dirchain_api_requests_total",
+    ] {
+        assert!(sample(metric), "no {metric} in /metrics:\n{text}");
+    }
+    assert!(
+        text.contains("kind=\"publish-item\"") && text.contains("result=\"accepted\""),
+        "transactions are counted by kind and result"
+    );
 }
 
 /// An access under a permission that has expired is included as a refusal:

@@ -15,7 +15,7 @@ use dirchain_types::{
 use std::{collections::HashMap, future::Future, time::Duration};
 
 /// How often the follower asks for a new finalized height once caught up.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// Longest wait between attempts while the chain cannot serve what the
 /// follower needs (the wait doubles from [POLL_INTERVAL] up to this).
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
