@@ -151,6 +151,20 @@ impl ApiError {
         )
     }
 
+    /// The latest block was finalized through its successor's certificate,
+    /// which the node applies next: a moment later a proof can carry one.
+    pub fn certificate_pending(height: u64) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_certificate_yet",
+            format!(
+                "block {height}, the latest applied, was finalized through its successor's \
+                 certificate, which has not been applied yet; ask again"
+            ),
+        )
+        .retry_later()
+    }
+
     pub fn wait_timeout(message: impl Into<String>) -> Self {
         Self::new(StatusCode::GATEWAY_TIMEOUT, "wait_timeout", message)
     }

@@ -221,6 +221,12 @@ impl MockNode {
         self.inner.lock().unwrap().stopped = true;
     }
 
+    /// Block `height` loses its certificate, as one finalized through its
+    /// successor's.
+    pub fn uncertify(&self, height: u64) {
+        self.inner.lock().unwrap().blocks[height as usize].finalization = None;
+    }
+
     /// From now on every read of the chain fails, as a node whose disk broke.
     pub fn fail_storage(&self) {
         self.inner.lock().unwrap().storage_fails = true;

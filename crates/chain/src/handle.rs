@@ -30,8 +30,10 @@ pub(crate) type MetricsEncoder = Arc<dyn Fn() -> String + Send + Sync>;
 #[derive(Clone, Debug)]
 pub struct CertifiedBlock {
     pub block: Block,
-    /// The codec-encoded finalization certificate; `None` for the genesis
-    /// block, which the genesis document itself founds.
+    /// The codec-encoded finalization certificate. `None` for the genesis
+    /// block, which the genesis document itself founds, and for a block that
+    /// was finalized through a descendant's certificate: consensus forms no
+    /// certificate of its own for a block whose view only notarized it.
     pub finalization: Option<Vec<u8>>,
 }
 
@@ -180,12 +182,10 @@ impl Handle {
             .marshal
             .get_finalization(Height::new(height))
             .await
-            .ok_or_else(|| {
-                SubmitError::Storage(format!("block {height} is stored without its certificate"))
-            })?;
+            .map(|finalization| finalization.encode().to_vec());
         Ok(Some(CertifiedBlock {
             block: block.inner().0.clone(),
-            finalization: Some(finalization.encode().to_vec()),
+            finalization,
         }))
     }
 

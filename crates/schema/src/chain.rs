@@ -177,7 +177,9 @@ pub struct BlockInfo {
     pub header: Header,
     /// The codec-encoded `BlockHeader`; its SHA-256 is the block digest.
     pub header_hex: String,
-    /// The codec-encoded finalization certificate; absent for the genesis block.
+    /// The codec-encoded finalization certificate. Null for the genesis
+    /// block, and for a block finalized through a descendant's certificate
+    /// (consensus formed none of its own): check that descendant instead.
     pub certificate_hex: Option<String>,
     /// Hashes of the block's transactions, in order.
     pub txs: Vec<String>,

@@ -176,6 +176,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_block_finalized_by_its_successor_is_served_without_a_certificate() {
+        let node = MockNode::new();
+        node.uncertify(1);
+        let (status, _, body) = call(node, get("/v1/blocks/1")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["certificate_hex"], serde_json::Value::Null);
+        assert_eq!(body["header"]["height"], 1);
+    }
+
+    #[tokio::test]
     async fn a_block_not_yet_final_is_404() {
         for height in ["2", "18446744073709551615"] {
             let answer = call(MockNode::new(), get(&format!("/v1/blocks/{height}"))).await;

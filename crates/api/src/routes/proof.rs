@@ -10,7 +10,15 @@ use axum::{
 use commonware_codec::Encode;
 use dirchain_chain::SubmitError;
 use dirchain_schema::chain::{ErrorBody, Header, Proof};
+use dirchain_state::store::StateProof;
+use dirchain_types::{block::Block, keys::StateKey};
+use std::time::Duration;
 use utoipa_axum::router::OpenApiRouter;
+
+/// How long a proof waits for the latest block to be one with a certificate
+/// of its own (see [certified_proof]), and how often it looks.
+pub const CERTIFICATE_WAIT: Duration = Duration::from_secs(1);
+const CERTIFICATE_POLL: Duration = Duration::from_millis(20);
 
 pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
     OpenApiRouter::default().routes(documented::<__path_proof, _, _, _>(proof::<N>))
@@ -35,7 +43,9 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
         (status = 400, description = "`bad_key`: not 64 hex characters; `bad_path`: not readable", body = ErrorBody),
         (status = 409, description = "`no_certificate_yet`: the chain has no finalized block yet", body = ErrorBody),
         (status = 500, description = "`storage`, `corrupt_state`: the node failed to read, or to agree with, its own state", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the node is shutting down; `no_certificate_yet` \
+            (with `Retry-After`): the latest block was finalized through its successor's certificate, \
+            which is not applied yet", body = ErrorBody),
     ),
 )]
 async fn proof<N: NodeApi>(
@@ -44,24 +54,8 @@ async fn proof<N: NodeApi>(
 ) -> Result<Json<Proof>, ApiError> {
     let Path(key) = path?;
     let key = hex::parse_state_key(&key)?;
-    let (height, proof) = node.prove(key).await?;
-    // The genesis block carries no state root to check against, nor a certificate.
-    if height == 0 {
-        return Err(ApiError::no_certificate_yet());
-    }
-    let missing = |what: &str| {
-        ApiError::from(SubmitError::Storage(format!(
-            "the state was proven at height {height}, but {what} is not stored"
-        )))
-    };
-    let block = node
-        .block(height)
-        .await?
-        .ok_or_else(|| missing("its block"))?;
-    let certificate = block
-        .finalization
-        .ok_or_else(|| missing("its certificate"))?;
-    let header = block.block.header();
+    let (height, proof, block, certificate) = certified_proof(&node, key).await?;
+    let header = block.header();
     // Checking our own proof costs a few hashes, gives the value, and keeps a
     // node whose state disagrees with its blocks from serving the mismatch.
     let value = proof.verify(&header.state_root, &key).map_err(|error| {
@@ -78,6 +72,35 @@ async fn proof<N: NodeApi>(
         header_hex: hex::encode(&header.encode()),
         certificate_hex: hex::encode(&certificate),
     }))
+}
+
+/// A proof of `key` at a block that has a certificate of its own. The
+/// latest block may have been finalized through its successor's
+/// certificate, which the node applies next: then prove again, for a while.
+async fn certified_proof<N: NodeApi>(
+    node: &N,
+    key: StateKey,
+) -> Result<(u64, StateProof, Block, Vec<u8>), ApiError> {
+    let deadline = tokio::time::Instant::now() + CERTIFICATE_WAIT;
+    loop {
+        let (height, proof) = node.prove(key).await?;
+        // The genesis block carries no state root to check against, nor a certificate.
+        if height == 0 {
+            return Err(ApiError::no_certificate_yet());
+        }
+        let block = node.block(height).await?.ok_or_else(|| {
+            ApiError::from(SubmitError::Storage(format!(
+                "the state was proven at height {height}, but its block is not stored"
+            )))
+        })?;
+        if let Some(certificate) = block.finalization {
+            return Ok((height, proof, block.block, certificate));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ApiError::certificate_pending(height));
+        }
+        tokio::time::sleep(CERTIFICATE_POLL).await;
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +178,19 @@ mod tests {
                 .unwrap()
                 .contains("no finalized block yet")
         );
+    }
+
+    #[tokio::test]
+    async fn a_latest_block_without_its_own_certificate_is_retried_then_503() {
+        let node = MockNode::new();
+        node.uncertify(1);
+        let answer = call(node, get(&format!("/v1/proof/{}", keys::consortium_key()))).await;
+        assert_error(
+            &answer,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_certificate_yet",
+        );
+        assert!(answer.1.get("retry-after").is_some());
     }
 
     #[tokio::test]
