@@ -59,27 +59,7 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey, ApiError> {
         })
 }
 
-fn digest(text: &str) -> Option<Digest> {
-    let bytes = (text.len() == DIGEST_HEX_LEN)
-        .then(|| decode(text))
-        .flatten()?;
-    Some(Digest(bytes.try_into().ok()?))
-}
-
-/// Decodes hex, refusing the `0x` prefix and whitespace that
-/// `commonware_formatting::from_hex` would forgive: a client that sends them
-/// has another bug we should show, not hide.
-pub fn decode(text: &str) -> Option<Vec<u8>> {
-    if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    commonware_formatting::from_hex(text)
-}
-
-/// Lowercase hex, as every binary value leaves the API.
-pub fn encode(bytes: &[u8]) -> String {
-    commonware_formatting::hex(bytes)
-}
+pub use dirchain_schema::hex::{decode, digest, encode};
 
 #[cfg(test)]
 mod tests {

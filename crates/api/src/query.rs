@@ -3,11 +3,23 @@
 
 use crate::{
     error::{ApiError, echo},
+    hex::parse_hash_id,
     node::NodeApi,
+};
+use axum::{
+    Json,
+    extract::{
+        Path, Query,
+        rejection::{PathRejection, QueryRejection},
+    },
 };
 use dirchain_index::{Queries, QueryError};
 use dirchain_schema::records::MAX_LIMIT;
-use dirchain_types::{bounded::Ident, ids::SYSTEM_CHANNEL, limits::MAX_ID_BYTES};
+use dirchain_types::{
+    bounded::Ident,
+    ids::{Digest, SYSTEM_CHANNEL},
+    limits::MAX_ID_BYTES,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -41,6 +53,40 @@ pub async fn one<N: NodeApi, T: Send + 'static>(
             what()
         ))
     })
+}
+
+/// The id and channel of a route naming a record by the hash of the
+/// transaction that made it (a request, permission or access record).
+pub fn hash_in_channel(
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ChannelQuery>, QueryRejection>,
+) -> Result<(Digest, Option<String>), ApiError> {
+    let Path(id) = path?;
+    let id = parse_hash_id(&id)?;
+    let Query(channel) = query?;
+    Ok((id, channel.filter()?))
+}
+
+/// [one], where a record in another channel than the one asked for is as
+/// absent as one that does not exist.
+pub async fn one_in_channel<N: NodeApi, T: Send + 'static>(
+    node: &N,
+    what: &'static str,
+    id: Digest,
+    channel: Option<String>,
+    fetch: impl FnOnce(&Queries, &Digest) -> Result<Option<T>, QueryError> + Send + 'static,
+    channel_of: fn(&T) -> &str,
+) -> Result<Json<T>, ApiError> {
+    let view = one(
+        node,
+        || format!("{what} {id}"),
+        move |q| {
+            let found = fetch(q, &id)?;
+            Ok(found.filter(|view| channel.as_deref().is_none_or(|c| channel_of(view) == c)))
+        },
+    )
+    .await?;
+    Ok(Json(view))
 }
 
 /// Refuses a `limit` no page can honour: a client asking for none, or for

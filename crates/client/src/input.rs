@@ -160,15 +160,10 @@ pub fn hex_bytes(
     what: &'static str,
     expected: usize,
 ) -> Result<Vec<u8>, FieldError> {
-    let bytes = value
-        .bytes()
-        .all(|b| b.is_ascii_hexdigit())
-        .then(|| commonware_formatting::from_hex(value))
-        .flatten()
-        .ok_or_else(|| FieldError::NotHex {
-            field: field.to_string(),
-            value: value.to_string(),
-        })?;
+    let bytes = dirchain_schema::hex::decode(value).ok_or_else(|| FieldError::NotHex {
+        field: field.to_string(),
+        value: value.to_string(),
+    })?;
     if bytes.len() != expected {
         return Err(FieldError::WrongLength {
             field: field.to_string(),

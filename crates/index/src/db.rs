@@ -79,7 +79,7 @@ impl Index {
             if stored != expected.as_ref() {
                 return Err(IndexError::GenesisMismatch {
                     path: path.display().to_string(),
-                    stored: crate::hex::encode(&stored),
+                    stored: dirchain_schema::hex::encode(&stored),
                     expected: expected.to_string(),
                 });
             }
@@ -147,7 +147,7 @@ impl Index {
                 return Err(IndexError::NotOnChain {
                     height: block.height,
                     parent: block.parent.to_string(),
-                    tip: crate::hex::encode(tip),
+                    tip: dirchain_schema::hex::encode(tip),
                 });
             }
             indexed = Some(block.height);

@@ -26,7 +26,6 @@ mod ddl;
 mod derive;
 mod error;
 mod follow;
-mod hex;
 mod query;
 mod sql;
 mod write;

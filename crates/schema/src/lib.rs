@@ -8,4 +8,5 @@
 //! epoch) are JSON numbers.
 
 pub mod chain;
+pub mod hex;
 pub mod records;

@@ -3,7 +3,6 @@
 
 use crate::{
     error::ApiError,
-    hex::parse_hash_id,
     node::NodeApi,
     openapi::documented,
     query::{self, ChannelQuery, check_limit},
@@ -81,20 +80,16 @@ async fn access<N: NodeApi>(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ChannelQuery>, QueryRejection>,
 ) -> Result<Json<AccessView>, ApiError> {
-    let Path(id) = path?;
-    let id = parse_hash_id(&id)?;
-    let Query(channel) = query?;
-    let channel = channel.filter()?;
-    let view = query::one(
+    let (id, channel) = query::hash_in_channel(path, query)?;
+    query::one_in_channel(
         &node,
-        || format!("access record {id}"),
-        move |q| {
-            let found = q.access(&id)?;
-            Ok(found.filter(|a| channel.as_ref().is_none_or(|c| a.channel == *c)))
-        },
+        "access record",
+        id,
+        channel,
+        |q, id| q.access(id),
+        |a| &a.channel,
     )
-    .await?;
-    Ok(Json(view))
+    .await
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use crate::{
     error::ApiError,
-    hex::parse_hash_id,
     node::NodeApi,
     openapi::documented,
     query::{self, ChannelQuery, check_limit},
@@ -93,21 +92,17 @@ async fn permission<N: NodeApi>(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ChannelQuery>, QueryRejection>,
 ) -> Result<Json<PermissionView>, ApiError> {
-    let Path(id) = path?;
-    let id = parse_hash_id(&id)?;
-    let Query(channel) = query?;
-    let channel = channel.filter()?;
+    let (id, channel) = query::hash_in_channel(path, query)?;
     let now = chain_now(&node).await?;
-    let view = query::one(
+    query::one_in_channel(
         &node,
-        || format!("permission {id}"),
-        move |q| {
-            let found = q.permission(&id, now)?;
-            Ok(found.filter(|p| channel.as_ref().is_none_or(|c| p.channel == *c)))
-        },
+        "permission",
+        id,
+        channel,
+        move |q, id| q.permission(id, now),
+        |p| &p.channel,
     )
-    .await?;
-    Ok(Json(view))
+    .await
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use crate::{
     error::ApiError,
-    hex::parse_hash_id,
     node::NodeApi,
     openapi::documented,
     query::{self, ChannelQuery, check_limit},
@@ -80,20 +79,16 @@ async fn request<N: NodeApi>(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ChannelQuery>, QueryRejection>,
 ) -> Result<Json<RequestView>, ApiError> {
-    let Path(id) = path?;
-    let id = parse_hash_id(&id)?;
-    let Query(channel) = query?;
-    let channel = channel.filter()?;
-    let view = query::one(
+    let (id, channel) = query::hash_in_channel(path, query)?;
+    query::one_in_channel(
         &node,
-        || format!("request {id}"),
-        move |q| {
-            let found = q.request(&id)?;
-            Ok(found.filter(|r| channel.as_ref().is_none_or(|c| r.channel == *c)))
-        },
+        "request",
+        id,
+        channel,
+        |q, id| q.request(id),
+        |r| &r.channel,
     )
-    .await?;
-    Ok(Json(view))
+    .await
 }
 
 #[cfg(test)]

@@ -240,9 +240,5 @@ impl Verifier {
 
 /// Hex from a node's answer: digits only, any case.
 fn unhex(field: &'static str, text: &str) -> Result<Vec<u8>, VerifyError> {
-    text.bytes()
-        .all(|b| b.is_ascii_hexdigit())
-        .then(|| commonware_formatting::from_hex(text))
-        .flatten()
-        .ok_or(VerifyError::NotHex { field })
+    dirchain_schema::hex::decode(text).ok_or(VerifyError::NotHex { field })
 }

@@ -4,10 +4,12 @@ use super::{Queries, blob, channel, cursor, filter::Filter, limits, page, record
 use crate::{
     changes::position,
     error::QueryError,
-    hex,
     sql::{int, key64, uint},
 };
-use dirchain_schema::records::{AccessQuery, AccessView, Page, PageQuery};
+use dirchain_schema::{
+    hex,
+    records::{AccessQuery, AccessView, Page, PageQuery},
+};
 use dirchain_types::{
     ids::{Digest, SubjectRef},
     records::AccessRecord,
@@ -43,15 +45,9 @@ impl Queries {
                 let p = f.bind(first_position_at(conn, to)?);
                 f.and(format!("seq < {p}"));
             }
-            if let Some(consumer) = &q.consumer {
-                f.eq("consumer_org", consumer.clone());
-            }
-            if let Some(provider) = &q.provider {
-                f.eq("owner_org", provider.clone());
-            }
-            if let Some(item) = &q.item {
-                f.eq("item", item.clone());
-            }
+            f.eq_opt("consumer_org", &q.consumer);
+            f.eq_opt("owner_org", &q.provider);
+            f.eq_opt("item", &q.item);
             if let Some(id) = &permission {
                 f.eq("permission_key", key64(id));
                 f.eq("permission", id.as_ref().to_vec());

@@ -2,7 +2,8 @@
 //! the list it belongs to, hex-encoded (safe in a URL as is). A cursor that
 //! does not parse, or belongs to another list, is [QueryError::BadCursor].
 
-use crate::{error::QueryError, hex};
+use crate::error::QueryError;
+use dirchain_schema::hex;
 
 /// Longest cursor accepted, in characters: far above any this module makes.
 const MAX_CURSOR_CHARS: usize = 512;

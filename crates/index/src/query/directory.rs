@@ -111,9 +111,7 @@ impl Queries {
         };
         let p = f.bind(after);
         f.and(format!("{seq} > {p}"));
-        if let Some(org) = &q.org {
-            f.eq("items.org", org.clone());
-        }
+        f.eq_opt("items.org", &q.org);
         if let Some(class) = &q.share_class {
             let class = label("share_class", class, ShareClass::ALL, ShareClass::label)?;
             f.eq("items.share_class", class.to_string());
@@ -124,9 +122,7 @@ impl Queries {
                 "items.seq IN (SELECT item FROM item_duties WHERE duty = {p})"
             ));
         }
-        if let Some(ch) = &q.channel {
-            f.eq("items.channel", ch.clone());
-        }
+        f.eq_opt("items.channel", &q.channel);
         if !q.include_retired.unwrap_or(false) {
             f.and("items.retired = 0");
         }

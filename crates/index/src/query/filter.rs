@@ -27,6 +27,13 @@ impl Filter {
         self.and(format!("{column} = {p}"));
     }
 
+    /// Adds `column = value` when the filter was given.
+    pub(crate) fn eq_opt(&mut self, column: &str, value: &Option<String>) {
+        if let Some(value) = value {
+            self.eq(column, value.clone());
+        }
+    }
+
     /// ` WHERE ...`, or nothing without conditions.
     pub(crate) fn sql(&self) -> String {
         if self.clauses.is_empty() {

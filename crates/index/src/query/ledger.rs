@@ -6,9 +6,9 @@ use super::{
 };
 use crate::{
     error::QueryError,
-    hex,
     sql::{key64, uint},
 };
+use dirchain_schema::hex;
 use dirchain_schema::records::{
     AssetDetail, AssetEventView, AssetView, NotaryView, Page, ProposalQuery, ProposalView,
     TxOutcome, TxView,

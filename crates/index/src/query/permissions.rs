@@ -25,18 +25,10 @@ impl Queries {
             let (at, id) = cursor::parse_time_id(cursor::PERMISSIONS, c)?;
             f.before("granted_at", "id", at, id);
         }
-        if let Some(consumer) = &q.consumer {
-            f.eq("consumer_org", consumer.clone());
-        }
-        if let Some(owner) = &q.owner {
-            f.eq("owner_org", owner.clone());
-        }
-        if let Some(item) = &q.item {
-            f.eq("item", item.clone());
-        }
-        if let Some(ch) = &q.channel {
-            f.eq("channel", ch.clone());
-        }
+        f.eq_opt("consumer_org", &q.consumer);
+        f.eq_opt("owner_org", &q.owner);
+        f.eq_opt("item", &q.item);
+        f.eq_opt("channel", &q.channel);
         // The rule of `Permission::is_live`.
         match q.status {
             None => {}
@@ -99,18 +91,10 @@ impl Queries {
             let (at, id) = cursor::parse_time_id(cursor::REQUESTS, c)?;
             f.before("requested_at", "id", at, id);
         }
-        if let Some(consumer) = &q.consumer {
-            f.eq("consumer_org", consumer.clone());
-        }
-        if let Some(owner) = &q.owner {
-            f.eq("owner_org", owner.clone());
-        }
-        if let Some(item) = &q.item {
-            f.eq("item", item.clone());
-        }
-        if let Some(ch) = &q.channel {
-            f.eq("channel", ch.clone());
-        }
+        f.eq_opt("consumer_org", &q.consumer);
+        f.eq_opt("owner_org", &q.owner);
+        f.eq_opt("item", &q.item);
+        f.eq_opt("channel", &q.channel);
         if let Some(status) = &q.status {
             let status = label("status", status, RequestStatus::ALL, RequestStatus::label)?;
             f.eq("status", status.to_string());
