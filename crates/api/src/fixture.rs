@@ -121,6 +121,8 @@ fn record_access(permission: Digest, field_names: &[&str], subjects: &[&str]) ->
         query_digest: sha256(&[b"query"]),
         response_digest: sha256(&[b"response"]),
         record_count: subjects.len() as u32,
+        requester: None,
+        refusal: None,
     }
 }
 

@@ -9,7 +9,9 @@
 use crate::input::{self, FieldError};
 use dirchain_types::{
     domain::{FieldSpec, FieldType, OpenClass, Role, Sensitivity, ShareClass, UpdateFrequency},
+    ids::key_bytes,
     limits::{MAX_FIELDS, MAX_ITEM_DUTIES, MAX_META_BYTES, MAX_ORGS, MAX_SUBJECTS_PER_ACCESS},
+    records::Refusal,
     tx::{
         Action, AppraiseAsset, DecideAccess, DeclareDuty, Enroll, LicenseAsset, LongText, Notarize,
         Param, Payload, Propose, PublishCatalogItem, RecordAccess, RegisterAsset, RequestAccess,
@@ -386,6 +388,13 @@ draft!(
         query_digest: String,
         response_digest: String,
         record_count: u32,
+        /// A gateway names the consumer key that asked (hex).
+        #[serde(default)]
+        requester: Option<String>,
+        /// Set when the recorder refused before serving: a refusal label
+        /// (`expired`, `not-consumer`, ...).
+        #[serde(default)]
+        refusal: Option<String>,
     }
 );
 
@@ -402,6 +411,16 @@ impl Draft for RecordAccessDraft {
             query_digest: input::digest("query_digest", &self.query_digest)?,
             response_digest: input::digest("response_digest", &self.response_digest)?,
             record_count: self.record_count,
+            requester: self
+                .requester
+                .as_deref()
+                .map(|key| input::public_key("requester", key).map(|k| key_bytes(&k)))
+                .transpose()?,
+            refusal: self
+                .refusal
+                .as_deref()
+                .map(|r| input::label("refusal", r, Refusal::ALL, Refusal::label))
+                .transpose()?,
         })
     }
 }
@@ -626,6 +645,8 @@ mod tests {
                 query_digest: hex_digest(b"q"),
                 response_digest: hex_digest(b"a"),
                 record_count: 2,
+                requester: None,
+                refusal: Some("not-consumer".into()),
             }
             .build()
             .unwrap()

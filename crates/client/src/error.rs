@@ -22,6 +22,15 @@ pub enum ClientError {
         code: String,
         message: String,
     },
+    /// A gateway refused the request: `code` and `message` say why, `access`
+    /// names the transaction recording the refusal (when it was recorded).
+    #[error("the gateway refused ({status} {code}): {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+        access: Option<String>,
+    },
     /// The node answered something that is not the document the route
     /// promises (another program on that port, or an incompatible version).
     #[error("{url} answered {status} with an unexpected body: {reason}")]
@@ -36,7 +45,7 @@ impl ClientError {
     /// The node's error code, for a refusal by the node.
     pub fn code(&self) -> Option<&str> {
         match self {
-            ClientError::Api { code, .. } => Some(code),
+            ClientError::Api { code, .. } | ClientError::Refused { code, .. } => Some(code),
             _ => None,
         }
     }

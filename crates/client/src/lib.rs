@@ -50,6 +50,7 @@
 mod client;
 pub mod draft;
 mod error;
+pub mod gateway;
 pub mod input;
 pub mod keys;
 pub mod notary;
@@ -61,6 +62,7 @@ pub use dirchain_schema as schema;
 pub use dirchain_types as types;
 pub use draft::Draft;
 pub use error::{ClientError, codes};
+pub use gateway::GatewayClient;
 pub use input::FieldError;
 pub use signer::Signer;
 pub use verify::{Verified, VerifiedBlock, Verifier, VerifyError};

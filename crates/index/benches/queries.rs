@@ -427,6 +427,7 @@ fn build(dir: &std::path::Path) -> (Index, Duration) {
                 permission: p.id,
                 recorder: key(a % 500),
                 recorder_org: p.consumer_org.clone(),
+                requester: None,
                 owner_org: Some(p.owner_org.clone()),
                 consumer_org: Some(p.consumer_org.clone()),
                 item: Some(p.item.clone()),

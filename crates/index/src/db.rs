@@ -222,6 +222,7 @@ mod tests {
             permission: Digest([2; 32]),
             recorder: dirchain_types::ids::KeyBytes::new([3; 32]),
             recorder_org: testkit::id("police"),
+            requester: None,
             owner_org: None,
             consumer_org: None,
             item: None,

@@ -444,6 +444,8 @@ mod tests {
             query_digest: sha256(&[b"q"]),
             response_digest: sha256(&[b"r"]),
             record_count: 1,
+            requester: None,
+            refusal: None,
         };
         d(
             &mut w,

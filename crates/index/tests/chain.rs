@@ -149,6 +149,8 @@ fn access(permission: Digest, field_names: &[&str], subjects: &[&str]) -> Record
         query_digest: sha256(&[b"query"]),
         response_digest: sha256(&[b"response"]),
         record_count: subjects.len() as u32,
+        requester: None,
+        refusal: None,
     }
 }
 

@@ -8,5 +8,6 @@
 //! epoch) are JSON numbers.
 
 pub mod chain;
+pub mod gateway;
 pub mod hex;
 pub mod records;

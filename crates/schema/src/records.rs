@@ -403,6 +403,9 @@ pub struct AccessView {
     /// The recording key (hex).
     pub recorder: String,
     pub recorder_org: String,
+    /// The consumer key that asked (hex): named by the providing agency's
+    /// gateway, or the recorder itself when a consumer recorded.
+    pub requester: Option<String>,
     /// The permission's parties and item, when the permission exists.
     pub owner_org: Option<String>,
     pub consumer_org: Option<String>,
@@ -416,8 +419,9 @@ pub struct AccessView {
     pub height: u64,
     pub at: u64,
     /// Why the attempt was refused ("unknown-permission", "expired",
-    /// "revoked", "fields-not-permitted", "not-party", "item-retired"), or
-    /// null when it was within a live permission.
+    /// "revoked", "fields-not-permitted", "not-party", "item-retired",
+    /// "not-consumer", "wrong-item"), or null when it was within a live
+    /// permission.
     pub refusal: Option<String>,
 }
 
@@ -429,6 +433,7 @@ impl AccessView {
             permission: a.permission.to_string(),
             recorder: a.recorder.to_string(),
             recorder_org: a.recorder_org.to_string(),
+            requester: a.requester.as_ref().map(ToString::to_string),
             owner_org: a.owner_org.as_ref().map(ToString::to_string),
             consumer_org: a.consumer_org.as_ref().map(ToString::to_string),
             item: a.item.as_ref().map(ToString::to_string),
@@ -966,6 +971,7 @@ mod tests {
             permission: Digest([2; 32]),
             recorder: key(),
             recorder_org: id("police"),
+            requester: None,
             owner_org: None,
             consumer_org: None,
             item: None,

@@ -77,6 +77,8 @@ fn access_tx(key: &PrivateKey, nonce: u64, permission: Digest) -> SignedTx {
             query_digest: sha256(&[b"query"]),
             response_digest: sha256(&[b"response"]),
             record_count: 1,
+            requester: None,
+            refusal: None,
         }
         .into(),
     }

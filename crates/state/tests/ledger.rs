@@ -137,6 +137,8 @@ fn every_record_kind_is_provable_against_the_root() {
                 query_digest: sha256(&[b"q"]),
                 response_digest: sha256(&[b"r"]),
                 record_count: 1,
+                requester: None,
+                refusal: None,
             },
         );
         let access_id = access.hash();

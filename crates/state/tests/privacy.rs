@@ -110,6 +110,8 @@ fn no_raw_personal_identifier_reaches_storage() {
             query_digest: sha256(&[b"GET /births?district=Centre"]),
             response_digest: sha256(NATIONAL_IDS.map(str::as_bytes).as_slice()),
             record_count: NATIONAL_IDS.len() as u32,
+            requester: None,
+            refusal: None,
         };
         // A refused attempt is recorded too, and must be as clean.
         let refused = RecordAccess {

@@ -214,6 +214,8 @@ fn build(w: &World, op: &Op, requests: &[Digest], last: &Option<SignedTx>) -> Op
                     query_digest: sha256(&[b"q"]),
                     response_digest: sha256(&[b"r"]),
                     record_count: 1,
+                    requester: None,
+                    refusal: None,
                 },
             )
         }

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod keys;
 pub mod limits;
 pub mod records;
+pub mod request;
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;
 pub mod tx;

@@ -347,6 +347,10 @@ wire_enum! {
         FieldsNotPermitted = 3 => "fields-not-permitted",
         NotParty = 4 => "not-party",
         ItemRetired = 5 => "item-retired",
+        /// The requester is not a live member of the consumer organisation.
+        NotConsumer = 6 => "not-consumer",
+        /// The request was for another item than the permission covers.
+        WrongItem = 7 => "wrong-item",
     }
 }
 
@@ -357,6 +361,9 @@ pub struct AccessRecord {
     pub permission: RecordId,
     pub recorder: KeyBytes,
     pub recorder_org: OrgId,
+    /// The consumer key that asked: named by a gateway, or the recorder
+    /// itself when a consumer records.
+    pub requester: Option<KeyBytes>,
     /// The permission's parties, when the permission exists.
     pub owner_org: Option<OrgId>,
     pub consumer_org: Option<OrgId>,
@@ -376,6 +383,7 @@ wire_struct!(AccessRecord {
     permission,
     recorder,
     recorder_org,
+    requester,
     owner_org,
     consumer_org,
     item,

@@ -104,6 +104,8 @@ pub fn payloads() -> Vec<Payload> {
             query_digest: digest,
             response_digest: digest,
             record_count: 2,
+            requester: None,
+            refusal: None,
         }
         .into(),
         Notarize {

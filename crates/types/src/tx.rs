@@ -5,10 +5,11 @@ use crate::{
     bounded::{Ident, List, Text},
     domain::{FieldSpec, OpenClass, Role, ShareClass, UpdateFrequency},
     ids::{
-        AssetId, ChannelId, Digest, DutyId, ItemId, OrgId, PrivateKey, PublicKey, RecordId,
-        Signature, SubjectRef, Timestamp, sha256,
+        AssetId, ChannelId, Digest, DutyId, ItemId, KeyBytes, OrgId, PrivateKey, PublicKey,
+        RecordId, Signature, SubjectRef, Timestamp, sha256,
     },
     limits::*,
+    records::Refusal,
     wire_enum, wire_struct,
 };
 use bytes::{BufMut, Bytes};
@@ -263,6 +264,9 @@ payloads! {
     9 "decide-access" DecideAccess { request: RecordId, approve: bool, reason: Title, expires_at: Timestamp }
     10 "revoke-permission" RevokePermission { permission: RecordId, reason: Title }
     /// One exchange of data under a permission, by digest and pseudonym only.
+    /// A providing agency's gateway names the consumer key that asked
+    /// (`requester`) and, when it refused before serving, why (`refusal`):
+    /// the record then says refused even if the permission was live.
     11 "record-access" RecordAccess {
         permission: RecordId,
         subject_refs: List<SubjectRef, MAX_SUBJECTS_PER_ACCESS>,
@@ -270,6 +274,8 @@ payloads! {
         query_digest: Digest,
         response_digest: Digest,
         record_count: u32,
+        requester: Option<KeyBytes>,
+        refusal: Option<Refusal>,
     }
     /// Anchor a document digest on the ledger.
     12 "notarize" Notarize { digest: Digest, kind: Ident, meta: Text<MAX_META_BYTES> }

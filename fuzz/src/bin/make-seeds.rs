@@ -192,6 +192,8 @@ fn world() -> World {
             query_digest: sha256(&[b"query"]),
             response_digest: sha256(&[b"response"]),
             record_count: 2,
+            requester: None,
+            refusal: None,
         };
         submit(&mut w, "police.consumer", access(&["district"]).into());
         submit(&mut w, "police.consumer", access(&["birth_date"]).into());

@@ -41,9 +41,24 @@ pub fn block_on(
 pub fn render_error(error: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in error.chain() {
-        if let Some(ClientError::Api { code, message, .. }) = cause.downcast_ref::<ClientError>() {
-            parts.push(format!("{message} ({code})"));
-            break;
+        match cause.downcast_ref::<ClientError>() {
+            Some(ClientError::Api { code, message, .. }) => {
+                parts.push(format!("{message} ({code})"));
+                break;
+            }
+            Some(ClientError::Refused {
+                code,
+                message,
+                access,
+                ..
+            }) => {
+                parts.push(format!("{message} ({code})"));
+                if let Some(access) = access {
+                    parts.push(format!("recorded as access {access}"));
+                }
+                break;
+            }
+            _ => {}
         }
         let text = cause.to_string();
         // Many errors print their source in their own message already.

@@ -251,6 +251,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 query_digest: query.to_string(),
                 response_digest: response.to_string(),
                 record_count: records.unwrap_or(count as u32),
+                ..Default::default()
             }
             .build()?;
             let signing = Signing::connect(&sign, &channel.channel).await?;

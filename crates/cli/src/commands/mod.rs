@@ -8,6 +8,7 @@ pub mod block;
 pub mod catalog;
 pub mod devnet;
 pub mod duty;
+pub mod gateway;
 pub mod governance;
 pub mod init;
 pub mod keygen;
@@ -64,6 +65,9 @@ pub enum Command {
     Governance(governance::Command),
     /// Fetch any state value with its proof and verify it here.
     Verify(verify::Args),
+    /// Data-exchange gateway: serve data under live permissions (`--config`),
+    /// the demo data service, and a consumer's signed fetch.
+    Gateway(gateway::Args),
     /// Transactions.
     #[command(subcommand)]
     Tx(tx::Command),
@@ -91,6 +95,7 @@ impl Command {
             Self::Asset(command) => block_on(asset::run(command)),
             Self::Governance(command) => block_on(governance::run(command)),
             Self::Verify(args) => block_on(verify::run(args)),
+            Self::Gateway(args) => gateway::run(args),
             Self::Tx(command) => block_on(tx::run(command)),
             Self::Block(command) => block_on(block::run(command)),
         }

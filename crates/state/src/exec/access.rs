@@ -18,18 +18,31 @@ pub(super) async fn record<R: StateRead>(
     if a.fields.is_empty() {
         return Err(invalid("an access record must name the fields exchanged").into());
     }
+    let signer_key = key_bytes(&env.signer.key);
+    let requester = match env.signer.role() {
+        Role::Gateway => a.requester.clone(),
+        // A consumer records its own accesses: it can name no one else.
+        _ => match &a.requester {
+            Some(named) if *named != signer_key => {
+                return Err(invalid("a consumer records only its own accesses (requester)").into());
+            }
+            _ => Some(signer_key.clone()),
+        },
+    };
     let permission: Option<Permission> = ex
         .load(&keys::permission_key(&env.channel, &a.permission))
         .await?;
     let refusal = match &permission {
         None => Some(Refusal::UnknownPermission),
-        Some(p) => judge(ex, env, a, p).await?,
+        // The ledger's own judgment first; else what the recorder declared.
+        Some(p) => judge(ex, env, a, p).await?.or(a.refusal),
     };
     let record = AccessRecord {
         id: env.hash,
         permission: a.permission,
-        recorder: key_bytes(&env.signer.key),
+        recorder: signer_key,
         recorder_org: env.signer.org().clone(),
+        requester,
         owner_org: permission.as_ref().map(|p| p.owner_org.clone()),
         consumer_org: permission.as_ref().map(|p| p.consumer_org.clone()),
         item: permission.as_ref().map(|p| p.item.clone()),

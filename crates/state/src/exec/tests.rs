@@ -53,6 +53,8 @@ fn access(permission: Digest, field_names: &[&str]) -> RecordAccess {
         query_digest: sha256(&[b"query"]),
         response_digest: sha256(&[b"response"]),
         record_count: 1,
+        requester: None,
+        refusal: None,
     }
 }
 
@@ -951,6 +953,53 @@ fn access_under_an_expired_or_revoked_permission_is_refused() {
         refused(&mut w, "police.consumer", access(pid, &["district"])).1,
         Refusal::ItemRetired
     );
+}
+
+#[test]
+fn a_gateway_names_the_requester_and_its_own_refusal() {
+    let mut w = w();
+    let pid = approved(&mut w);
+    let requester = dirchain_types::ids::key_bytes(&w.public("police.consumer"));
+    let served = RecordAccess {
+        requester: Some(requester.clone()),
+        ..access(pid, &["district"])
+    };
+    let tx = w.ok("health.gateway", served.clone());
+    let r = record_of(&w, tx);
+    assert_eq!((r.requester, r.refusal), (Some(requester.clone()), None));
+    // Refused at the gateway: the record says so though the permission is live.
+    let declined = RecordAccess {
+        refusal: Some(Refusal::NotConsumer),
+        ..served.clone()
+    };
+    assert_eq!(
+        refused(&mut w, "health.gateway", declined).1,
+        Refusal::NotConsumer
+    );
+    // The ledger's own judgment wins over a declared reason.
+    w.advance(10 * DAY);
+    let late = RecordAccess {
+        refusal: Some(Refusal::WrongItem),
+        ..served
+    };
+    assert_eq!(refused(&mut w, "health.gateway", late).1, Refusal::Expired);
+}
+
+#[test]
+fn a_consumer_records_only_its_own_accesses() {
+    let mut w = w();
+    let pid = approved(&mut w);
+    let tx = w.ok("police.consumer", access(pid, &["district"]));
+    let own = dirchain_types::ids::key_bytes(&w.public("police.consumer"));
+    assert_eq!(record_of(&w, tx).requester, Some(own));
+    let someone_else = RecordAccess {
+        requester: Some(dirchain_types::ids::key_bytes(&w.public("tax.consumer"))),
+        ..access(pid, &["district"])
+    };
+    assert!(matches!(
+        w.err("police.consumer", someone_else),
+        TxError::InvalidField(_)
+    ));
 }
 
 #[test]

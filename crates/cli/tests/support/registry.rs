@@ -1,0 +1,399 @@
+//! The land registry's gateway on a devnet, for the gateway's end-to-end
+//! test and benchmark: members enrolled, the demo dataset published as a
+//! catalog item, permissions for the police (live, revoked, expiring), the
+//! demo data service and `dirchain gateway` running in front of it.
+
+use super::{CHAIN_ID, Devnet, POLL_INTERVAL, now_ms};
+use dirchain_client::{
+    Client, Signer, Wait, input, keys,
+    schema::chain::TxState,
+    types::tx::{DecideAccess, Title},
+};
+use dirchain_gateway::demo;
+use serde_json::Value;
+use std::{
+    fs,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    thread::sleep,
+    time::{Duration, Instant},
+};
+
+pub const WAIT_TIMEOUT: Duration = Duration::from_secs(60);
+pub const ITEM: &str = "tax/property-registrations";
+/// What the police asked for; the registry also maps address and price.
+pub const PERMITTED: &str = "parcel_id,district,owner_name,owner_id";
+/// How long the expiring permission lives.
+pub const SHORT_PERMISSION_MS: u64 = 3_000;
+
+pub struct Cli<'a> {
+    pub devnet: &'a Devnet,
+    pub work: PathBuf,
+}
+
+impl Cli<'_> {
+    pub fn run(&self, node: usize, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_dirchain"))
+            .args(args)
+            .current_dir(&self.work)
+            .env("DIRCHAIN_NODE", &self.devnet.apis[node])
+            .env(
+                "DIRCHAIN_GENESIS",
+                self.devnet.devnet_dir().join("genesis.bin"),
+            )
+            .env_remove("DIRCHAIN_KEY")
+            .output()
+            .unwrap()
+    }
+
+    pub fn json(&self, node: usize, args: &[&str]) -> Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let out = self.run(node, &args);
+        assert!(
+            out.status.success(),
+            "dirchain {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    pub fn applied(&self, node: usize, args: &[&str]) -> Value {
+        let report = self.json(node, args);
+        assert_eq!(report["outcome"]["result"], "applied", "{args:?}: {report}");
+        report
+    }
+
+    pub fn key(&self, name: &str) -> String {
+        self.work.join(format!("{name}.key")).display().to_string()
+    }
+
+    pub fn fetch(&self, gateway: &str, key: &str, permission: &str, path: &str) -> Output {
+        self.run(
+            1,
+            &[
+                "gateway",
+                "fetch",
+                "--gateway",
+                gateway,
+                "--item",
+                ITEM,
+                "--permission",
+                permission,
+                "--key",
+                &self.key(key),
+                "--json",
+                path,
+            ],
+        )
+    }
+
+    /// A fetch that must be served: its answer.
+    pub fn served(&self, gateway: &str, key: &str, permission: &str, path: &str) -> Value {
+        let out = self.fetch(gateway, key, permission, path);
+        assert!(
+            out.status.success(),
+            "fetch {path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// A fetch that must be refused with `code`: the recording access id.
+    pub fn refused(&self, gateway: &str, key: &str, permission: &str, code: &str) -> String {
+        let out = self.fetch(gateway, key, permission, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "expected a refusal ({code})");
+        assert!(
+            stderr.contains(&format!("({code})")),
+            "expected {code}: {stderr}"
+        );
+        let id = stderr
+            .split("recorded as access ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("the refusal names its record: {stderr}"));
+        id.trim().to_string()
+    }
+}
+
+/// A child process killed when the test ends.
+pub struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn spawn(args: &[&str], log: &Path) -> Process {
+    let log = fs::File::create(log).unwrap();
+    Process(
+        Command::new(env!("CARGO_BIN_EXE_dirchain"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    )
+}
+
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT_TIMEOUT;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        sleep(POLL_INTERVAL);
+    }
+}
+
+pub fn gateway_status(devnet: &Devnet, gateway: &str) -> Option<Value> {
+    let reply = devnet
+        .http
+        .get(format!("{gateway}/v1/gateway/status"))
+        .send()
+        .ok()?;
+    super::json(reply)
+}
+
+/// The registry's gateway and the police's permissions.
+pub struct Registry {
+    pub gateway: String,
+    pub upstream: String,
+    pub live: String,
+    pub revoked: String,
+    pub expiring: String,
+    pub expires_at: u64,
+    _processes: (Process, Process),
+}
+
+impl Registry {
+    /// Sets up the registry on `devnet` (through node `cli` commands) with an
+    /// outbox of at most `outbox_max_entries`, and waits until it serves.
+    pub fn start(cli: &Cli, outbox_max_entries: u64) -> Self {
+        let devnet = cli.devnet;
+        let admin = |org: &str| {
+            devnet
+                .devnet_dir()
+                .join("keys")
+                .join(format!("{org}.admin.key"))
+                .display()
+                .to_string()
+        };
+        for (name, org, role) in [
+            ("tax-publisher", "tax", "publisher"),
+            ("tax-steward", "tax", "steward"),
+            ("tax-gateway", "tax", "gateway"),
+            ("police-publisher", "police", "publisher"),
+            ("police-consumer", "police", "consumer"),
+            ("health-consumer", "health", "consumer"),
+        ] {
+            assert!(
+                cli.run(0, &["keygen", "--out", &cli.key(name)])
+                    .status
+                    .success()
+            );
+            cli.applied(
+                0,
+                &[
+                    "member",
+                    "enroll",
+                    "--member-key-file",
+                    &cli.key(name),
+                    "--role",
+                    role,
+                    "--key",
+                    &admin(org),
+                ],
+            );
+        }
+        cli.applied(
+            1,
+            &[
+                "duty",
+                "declare",
+                "tax/land-registry",
+                "--title",
+                "Land registry",
+                "--legal-basis",
+                "Land Code ch. 7",
+                "--key",
+                &cli.key("tax-publisher"),
+            ],
+        );
+        cli.applied(
+            1,
+            &[
+                "duty",
+                "declare",
+                "police/investigation",
+                "--title",
+                "Investigation",
+                "--legal-basis",
+                "Police Act s.2",
+                "--key",
+                &cli.key("police-publisher"),
+            ],
+        );
+        let mut publish = vec![
+            "catalog",
+            "publish",
+            "--id",
+            ITEM,
+            "--title",
+            "Property registrations",
+            "--description",
+            "Registered property transfers with their owners",
+            "--duty",
+            "tax/land-registry",
+            "--format",
+            "json",
+        ];
+        for field in demo::CATALOG_FIELDS {
+            publish.extend(["--field", field]);
+        }
+        let publisher_key = cli.key("tax-publisher");
+        publish.extend(["--key", publisher_key.as_str()]);
+        cli.applied(1, &publish);
+
+        // Three permissions for the police: one to use, one to expire, one to revoke.
+        let request = || {
+            let report = cli.applied(
+                2,
+                &[
+                    "permission",
+                    "request",
+                    ITEM,
+                    "--fields",
+                    PERMITTED,
+                    "--purpose",
+                    "Fraud case 2026/88",
+                    "--duty",
+                    "police/investigation",
+                    "--key",
+                    &cli.key("police-consumer"),
+                ],
+            );
+            report["request"].as_str().unwrap().to_string()
+        };
+        let decide = |id: &str| {
+            cli.applied(
+                3,
+                &[
+                    "permission",
+                    "decide",
+                    id,
+                    "--approve",
+                    "--reason",
+                    "lawful",
+                    "--expires-in-days",
+                    "30",
+                    "--key",
+                    &cli.key("tax-steward"),
+                ],
+            );
+        };
+        let live = request();
+        decide(&live);
+        let revoked = request();
+        decide(&revoked);
+        cli.applied(
+            3,
+            &[
+                "permission",
+                "revoke",
+                &revoked,
+                "--reason",
+                "case closed",
+                "--key",
+                &cli.key("tax-steward"),
+            ],
+        );
+        let expiring = request();
+        let steward = keys::read_key(Path::new(&cli.key("tax-steward"))).unwrap();
+        let expires_at = now_ms() + SHORT_PERMISSION_MS;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sent = runtime
+            .block_on(Client::new(&devnet.apis[2]).unwrap().send(
+                &Signer::new(steward, CHAIN_ID).unwrap(),
+                DecideAccess {
+                    request: input::digest("request", &expiring).unwrap(),
+                    approve: true,
+                    reason: Title::new("a few seconds").unwrap(),
+                    expires_at,
+                },
+                Wait::Final(Duration::from_secs(30)),
+            ))
+            .unwrap();
+        assert_eq!(sent.status.status, TxState::Finalized);
+
+        // The demo data service and the registry's gateway, consulting node 0 only.
+        let upstream_port = free_port();
+        let gateway_port = free_port();
+        let upstream_addr = format!("127.0.0.1:{upstream_port}");
+        let upstream = spawn(
+            &["gateway", "demo-upstream", "--listen", &upstream_addr],
+            &cli.work.join("upstream.log"),
+        );
+        let fields: Vec<String> = demo::FIELD_MAP
+            .iter()
+            .map(|(name, at)| format!("{name} = \"{at}\""))
+            .collect();
+        let config = format!(
+            r#"listen = "127.0.0.1:{gateway_port}"
+    upstream = "http://{upstream_addr}"
+    nodes = ["{node}"]
+    key_file = "tax-gateway.key"
+    subject_key_file = "{devnet}/subject.key"
+    genesis_file = "{devnet}/genesis.bin"
+    data_dir = "gateway-data"
+
+    [outbox]
+    max_entries = {outbox_max_entries}
+
+    [[items]]
+    id = "{ITEM}"
+    path = "/registrations"
+    records = "/records"
+    subject = "owner_id"
+    [items.fields]
+    {fields}
+    "#,
+            node = devnet.apis[0],
+            devnet = devnet.devnet_dir().display(),
+            fields = fields.join("\n"),
+        );
+        let config_path = cli.work.join("gateway.toml");
+        fs::write(&config_path, config).unwrap();
+        let gateway_process = spawn(
+            &["gateway", "--config", &config_path.display().to_string()],
+            &cli.work.join("gateway.log"),
+        );
+        let gateway = format!("http://127.0.0.1:{gateway_port}");
+        wait_until("the gateway to serve", || {
+            gateway_status(devnet, &gateway).is_some_and(|s| s["serving"] == true)
+        });
+
+        Self {
+            gateway,
+            upstream: format!("http://{upstream_addr}"),
+            live,
+            revoked,
+            expiring,
+            expires_at,
+            _processes: (upstream, gateway_process),
+        }
+    }
+}
