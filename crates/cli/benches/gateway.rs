@@ -144,7 +144,13 @@ fn main() {
         let client = client.clone();
         async move {
             let served = client
-                .fetch(Method::GET, &permission, ITEM, &format!("P-2026-{:04}", 1 + i % PARCELS), Vec::new())
+                .fetch(
+                    Method::GET,
+                    &permission,
+                    ITEM,
+                    &format!("P-2026-{:04}", 1 + i % PARCELS),
+                    Vec::new(),
+                )
                 .await
                 .unwrap();
             assert_eq!(served.record_count, 1);
@@ -161,7 +167,9 @@ fn main() {
         .as_u64()
         .unwrap();
 
-    println!("gateway throughput: {validators} validators, {clients} clients, {seconds} s each way");
+    println!(
+        "gateway throughput: {validators} validators, {clients} clients, {seconds} s each way"
+    );
     println!(
         "| path | requests/s | median ms | p99 ms |\n| --- | --- | --- | --- |\n\
          | straight to upstream | {:.0} | {:.2} | {:.2} |\n\
@@ -180,5 +188,8 @@ fn main() {
         drained_after.as_secs_f64(),
         through.requests,
     );
-    assert_eq!(recorded, through.requests as u64, "one access record per served request");
+    assert_eq!(
+        recorded, through.requests as u64,
+        "one access record per served request"
+    );
 }
