@@ -144,7 +144,7 @@ impl Client {
     /// unknown to this node.
     pub async fn tx_status(&self, hash: &Digest) -> Result<TxStatus, ClientError> {
         let url = self.url(&["v1", "tx", &hash.to_string()], &())?;
-        let (status, body) = self.exchange(self.http.get(url.clone()), &url).await?;
+        let (status, body) = exchange(self.http.get(url.clone()), &url).await?;
         // An unknown transaction is a 404 that still carries its status document.
         if status == StatusCode::NOT_FOUND
             && let Ok(answer) = serde_json::from_slice::<TxStatus>(&body)
@@ -313,9 +313,7 @@ impl Client {
             cursor: page.cursor.clone(),
         };
         let url = self.url(&["v1", "subjects", "accesses"], &())?;
-        let (status, answer) = self
-            .exchange(self.http.post(url.clone()).json(&body), &url)
-            .await?;
+        let (status, answer) = exchange(self.http.post(url.clone()).json(&body), &url).await?;
         decode(&url, status, &answer)
     }
 
@@ -360,9 +358,7 @@ impl Client {
         query: &impl Serialize,
     ) -> Result<T, ClientError> {
         let url = self.url(path, query)?;
-        let (status, body) = self
-            .exchange(self.http.request(Method::GET, url.clone()), &url)
-            .await?;
+        let (status, body) = exchange(self.http.request(Method::GET, url.clone()), &url).await?;
         decode(&url, status, &body)
     }
 
@@ -378,7 +374,7 @@ impl Client {
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(tx.encode().to_vec())
             .timeout(timeout);
-        let (status, body) = self.exchange(request, &url).await?;
+        let (status, body) = exchange(request, &url).await?;
         decode(&url, status, &body)
     }
 
@@ -400,32 +396,31 @@ impl Client {
         }
         Ok(url)
     }
+}
 
-    /// Sends the request and reads the whole answer, up to [MAX_RESPONSE_BYTES].
-    async fn exchange(
-        &self,
-        request: reqwest::RequestBuilder,
-        url: &Url,
-    ) -> Result<(StatusCode, Vec<u8>), ClientError> {
-        let network = |source| ClientError::Network {
-            url: url.to_string(),
-            source,
-        };
-        let mut response = request.send().await.map_err(network)?;
-        let status = response.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(network)? {
-            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                return Err(ClientError::Unexpected {
-                    url: url.to_string(),
-                    status: status.as_u16(),
-                    reason: format!("answer larger than {MAX_RESPONSE_BYTES} bytes"),
-                });
-            }
-            body.extend_from_slice(&chunk);
+/// Sends the request and reads the whole answer, up to [MAX_RESPONSE_BYTES].
+pub(crate) async fn exchange(
+    request: reqwest::RequestBuilder,
+    url: &Url,
+) -> Result<(StatusCode, Vec<u8>), ClientError> {
+    let network = |source| ClientError::Network {
+        url: url.to_string(),
+        source,
+    };
+    let mut response = request.send().await.map_err(network)?;
+    let status = response.status();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(network)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(ClientError::Unexpected {
+                url: url.to_string(),
+                status: status.as_u16(),
+                reason: format!("answer larger than {MAX_RESPONSE_BYTES} bytes"),
+            });
         }
-        Ok((status, body))
+        body.extend_from_slice(&chunk);
     }
+    Ok((status, body))
 }
 
 /// `?channel=` of the routes that name one record.

@@ -2,11 +2,14 @@
 //! the consumer's member key, under a permission (see
 //! `dirchain_types::request` for what the signature covers).
 
-use crate::{client::MAX_RESPONSE_BYTES, error::ClientError};
+use crate::{client::exchange, error::ClientError};
 use commonware_cryptography::Signer as _;
-use dirchain_schema::gateway::{
-    GatewayError, HEADER_KEY, HEADER_NONCE, HEADER_PERMISSION, HEADER_SIGNATURE, HEADER_TIMESTAMP,
-    ITEMS_PREFIX, Served,
+use dirchain_schema::{
+    gateway::{
+        GatewayError, HEADER_KEY, HEADER_NONCE, HEADER_PERMISSION, HEADER_SIGNATURE,
+        HEADER_TIMESTAMP, ITEMS_PREFIX, Served,
+    },
+    hex,
 };
 use dirchain_types::{
     bounded::Ident,
@@ -49,7 +52,7 @@ pub fn signature_headers(
         (HEADER_KEY, key.public_key().to_string()),
         (HEADER_PERMISSION, permission.to_string()),
         (HEADER_TIMESTAMP, timestamp_ms.to_string()),
-        (HEADER_NONCE, hex(&nonce)),
+        (HEADER_NONCE, hex::encode(&nonce)),
         (HEADER_SIGNATURE, signature.to_string()),
     ]
 }
@@ -62,11 +65,8 @@ pub fn records_digest(records: &[serde_json::Map<String, serde_json::Value>]) ->
     sha256(&[&json])
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn now_ms() -> Timestamp {
+/// Milliseconds since the Unix epoch, now: the timestamp a request is signed with.
+pub fn now_ms() -> Timestamp {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as Timestamp)
@@ -143,23 +143,7 @@ impl GatewayClient {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        let network = |source| ClientError::Network {
-            url: url.to_string(),
-            source,
-        };
-        let mut response = request.send().await.map_err(network)?;
-        let status = response.status();
-        let mut answer = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(network)? {
-            if answer.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                return Err(ClientError::Unexpected {
-                    url: url.to_string(),
-                    status: status.as_u16(),
-                    reason: format!("answer larger than {MAX_RESPONSE_BYTES} bytes"),
-                });
-            }
-            answer.extend_from_slice(&chunk);
-        }
+        let (status, answer) = exchange(request, &url).await?;
         let unexpected = |reason: String| ClientError::Unexpected {
             url: url.to_string(),
             status: status.as_u16(),
@@ -202,6 +186,8 @@ impl GatewayClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use commonware_codec::{Copying, DecodeExt};
+    use dirchain_types::ids::Signature;
 
     fn client() -> GatewayClient {
         GatewayClient::new(
@@ -244,6 +230,22 @@ mod tests {
             5,
         );
         let value = |name| headers.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+        let claims = RequestClaims {
+            chain_id: &chain,
+            audience: &tax,
+            method: "GET",
+            path_and_query: "/v1/items/x/",
+            body_digest: body_digest(b""),
+            timestamp_ms: 5,
+            permission,
+            nonce: hex::decode(&value(HEADER_NONCE))
+                .unwrap()
+                .try_into()
+                .unwrap(),
+        };
+        let signature = hex::decode(&value(HEADER_SIGNATURE)).unwrap();
+        let signature = Signature::decode(Copying(signature.as_slice())).unwrap();
+        assert!(claims.verify(&key.public_key(), &signature).is_some());
         assert_eq!(value(HEADER_KEY), key.public_key().to_string());
         assert_eq!(value(HEADER_PERMISSION), permission.to_string());
         assert_eq!(value(HEADER_TIMESTAMP), "5");

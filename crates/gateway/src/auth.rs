@@ -180,15 +180,15 @@ impl Authenticator {
             permission,
             nonce,
         };
-        if !claims.verify(&key, &signature) {
-            return Err(AuthError::BadSignature);
-        }
+        let query_digest = claims
+            .verify(&key, &signature)
+            .ok_or(AuthError::BadSignature)?;
         let id = sha256(&[key.as_ref(), &nonce]);
         self.remember(id, timestamp_ms + self.max_skew_ms, now_ms)?;
         Ok(Signed {
             key,
             permission,
-            query_digest: sha256(&[&claims.message()]),
+            query_digest,
         })
     }
 

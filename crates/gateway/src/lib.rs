@@ -28,10 +28,10 @@ use crate::{
     ledger::{Ledger, NODE_TIMEOUT},
     outbox::{Outbox, OutboxError},
     recorder::{Recorder, RecorderState},
-    server::{Gateway, now_ms},
+    server::Gateway,
 };
 use commonware_cryptography::Signer as _;
-use dirchain_client::{Client, Signer, Verifier, keys};
+use dirchain_client::{Client, Signer, Verifier, gateway::now_ms, keys};
 use dirchain_types::{
     domain::Role,
     keys as state_keys,

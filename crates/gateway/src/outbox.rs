@@ -57,6 +57,8 @@ pub enum OutboxError {
     Stopped,
     #[error("a stored transaction does not decode: {0}")]
     Corrupt(String),
+    #[error("the outbox could not write: {0}")]
+    WriteFailed(String),
 }
 
 /// A signed access waiting to be final.
@@ -130,7 +132,7 @@ impl Outbox {
     pub fn start(dir: &Path, signer: Signer, next_nonce: u64) -> Result<Self, OutboxError> {
         let db = open(dir)?;
         let stats = Arc::new(Stats::default());
-        refresh_stats(&db, &stats)?;
+        count_rows(&db, &stats)?;
         let (commands, inbox) = mpsc::channel(MAX_QUEUED_COMMANDS);
         let writer = Writer {
             db,
@@ -237,22 +239,33 @@ fn next_nonce_on_disk(db: &Connection) -> Result<Option<u64>, OutboxError> {
     })
 }
 
-fn refresh_stats(db: &Connection, stats: &Stats) -> Result<(), OutboxError> {
-    let (pending, oldest): (i64, Option<i64>) = db.query_row(
-        "SELECT COUNT(*), MIN(created_ms) FROM outbox WHERE failed IS NULL",
+/// Counts the rows once, when the outbox opens; the writer keeps the counts
+/// up to date from then on.
+fn count_rows(db: &Connection, stats: &Stats) -> Result<(), OutboxError> {
+    let (pending, failed): (i64, i64) = db.query_row(
+        "SELECT COUNT(*) FILTER (WHERE failed IS NULL), COUNT(*) FILTER (WHERE failed IS NOT NULL)
+         FROM outbox",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let failed: i64 = db.query_row(
-        "SELECT COUNT(*) FROM outbox WHERE failed IS NOT NULL",
-        [],
-        |r| r.get(0),
-    )?;
     stats.pending.store(pending as u64, Ordering::Relaxed);
+    stats.failed.store(failed as u64, Ordering::Relaxed);
+    note_oldest(db, stats)
+}
+
+/// The oldest waiting row is the first in insertion order that has not
+/// failed: found without a scan.
+fn note_oldest(db: &Connection, stats: &Stats) -> Result<(), OutboxError> {
+    let oldest: Option<i64> = db
+        .query_row(
+            "SELECT created_ms FROM outbox WHERE failed IS NULL ORDER BY seq LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
     stats
         .oldest_ms
         .store(oldest.unwrap_or(0) as u64, Ordering::Relaxed);
-    stats.failed.store(failed as u64, Ordering::Relaxed);
     Ok(())
 }
 
@@ -263,11 +276,36 @@ struct Writer {
     stats: Arc<Stats>,
 }
 
-/// A reply to send once the batch is committed (or failed).
+/// A reply to send once the batch is committed, or has failed.
 enum Reply {
     Hash(oneshot::Sender<Result<Digest, OutboxError>>, Digest),
     Count(oneshot::Sender<Result<u64, OutboxError>>, u64),
     Done(oneshot::Sender<Result<(), OutboxError>>),
+}
+
+impl Reply {
+    fn send(self, failure: Option<&str>) {
+        fn result<T>(ok: T, failure: Option<&str>) -> Result<T, OutboxError> {
+            match failure {
+                None => Ok(ok),
+                Some(e) => Err(OutboxError::WriteFailed(e.to_string())),
+            }
+        }
+        // A caller that stopped waiting needs no answer.
+        match self {
+            Reply::Hash(r, hash) => drop(r.send(result(hash, failure))),
+            Reply::Count(r, n) => drop(r.send(result(n, failure))),
+            Reply::Done(r) => drop(r.send(result((), failure))),
+        }
+    }
+}
+
+/// How one batch changes the counts.
+#[derive(Default)]
+struct Delta {
+    appended: u64,
+    removed: u64,
+    failed: u64,
 }
 
 impl Writer {
@@ -287,86 +325,95 @@ impl Writer {
     fn apply(&mut self, batch: Vec<Command>) {
         let nonce_before = self.next_nonce;
         let mut replies = Vec::with_capacity(batch.len());
-        let result = (|| -> Result<(), OutboxError> {
-            let db = self.db.transaction()?;
-            for command in batch {
-                match command {
-                    Command::Append {
-                        access,
-                        now_ms,
-                        reply,
-                    } => {
-                        let tx = self.signer.sign(access, self.next_nonce);
-                        let hash = tx.hash();
-                        db.execute(
-                            "INSERT INTO outbox (created_ms, nonce, hash, tx) VALUES (?1, ?2, ?3, ?4)",
-                            params![
-                                now_ms as i64,
-                                self.next_nonce as i64,
-                                hash.as_ref(),
-                                tx.encode().as_ref()
-                            ],
-                        )?;
-                        self.next_nonce += 1;
-                        replies.push(Reply::Hash(reply, hash));
-                    }
-                    Command::Confirm {
-                        hashes,
-                        height,
-                        reply,
-                    } => {
-                        let mut removed = 0;
-                        let mut delete = db.prepare_cached("DELETE FROM outbox WHERE hash = ?1")?;
-                        for hash in &hashes {
-                            removed += delete.execute([hash.as_ref()])? as u64;
-                        }
-                        drop(delete);
-                        set_meta(&db, "confirmed_height", height)?;
-                        replies.push(Reply::Count(reply, removed));
-                    }
-                    Command::Fail { seq, reason, reply } => {
-                        db.execute(
-                            "UPDATE outbox SET failed = ?2 WHERE seq = ?1",
-                            params![seq, reason],
-                        )?;
-                        replies.push(Reply::Done(reply));
-                    }
-                    Command::Pending { limit, reply } => {
-                        // A read: answered now, from this transaction's view.
-                        let _ = reply.send(read_pending(&db, limit));
-                    }
-                }
-            }
-            if self.next_nonce != nonce_before {
-                set_meta(&db, "next_nonce", self.next_nonce)?;
-            }
-            db.commit()?;
-            refresh_stats(&self.db, &self.stats)
-        })();
-        match result {
+        let mut delta = Delta::default();
+        let result = self.write(batch, &mut replies, &mut delta);
+        let failure = match result {
             Ok(()) => {
-                for reply in replies {
-                    match reply {
-                        Reply::Hash(r, hash) => drop(r.send(Ok(hash))),
-                        Reply::Count(r, n) => drop(r.send(Ok(n))),
-                        Reply::Done(r) => drop(r.send(Ok(()))),
-                    }
-                }
+                let stats = &self.stats;
+                stats.failed.fetch_add(delta.failed, Ordering::Relaxed);
+                let pending = stats.pending.load(Ordering::Relaxed) + delta.appended
+                    - delta.removed
+                    - delta.failed;
+                stats.pending.store(pending, Ordering::Relaxed);
+                note_oldest(&self.db, stats).err().map(|e| e.to_string())
             }
             Err(e) => {
                 // Nothing of the batch is on disk: its nonces are free again.
                 self.next_nonce = nonce_before;
                 tracing::error!(error = %e, "outbox write failed");
-                let failed = || OutboxError::Corrupt(format!("write failed: {e}"));
-                for reply in replies {
-                    match reply {
-                        Reply::Hash(r, _) => drop(r.send(Err(failed()))),
-                        Reply::Count(r, _) => drop(r.send(Err(failed()))),
-                        Reply::Done(r) => drop(r.send(Err(failed()))),
+                Some(e.to_string())
+            }
+        };
+        for reply in replies {
+            reply.send(failure.as_deref());
+        }
+    }
+
+    /// Applies the batch in one database transaction.
+    fn write(
+        &mut self,
+        batch: Vec<Command>,
+        replies: &mut Vec<Reply>,
+        delta: &mut Delta,
+    ) -> Result<(), OutboxError> {
+        let nonce_before = self.next_nonce;
+        let db = self.db.transaction()?;
+        for command in batch {
+            match command {
+                Command::Append {
+                    access,
+                    now_ms,
+                    reply,
+                } => {
+                    let tx = self.signer.sign(access, self.next_nonce);
+                    let hash = tx.hash();
+                    db.execute(
+                        "INSERT INTO outbox (created_ms, nonce, hash, tx) VALUES (?1, ?2, ?3, ?4)",
+                        params![
+                            now_ms as i64,
+                            self.next_nonce as i64,
+                            hash.as_ref(),
+                            tx.encode().as_ref()
+                        ],
+                    )?;
+                    self.next_nonce += 1;
+                    delta.appended += 1;
+                    replies.push(Reply::Hash(reply, hash));
+                }
+                Command::Confirm {
+                    hashes,
+                    height,
+                    reply,
+                } => {
+                    let mut removed = 0;
+                    let mut delete =
+                        db.prepare_cached("DELETE FROM outbox WHERE hash = ?1 AND failed IS NULL")?;
+                    for hash in &hashes {
+                        removed += delete.execute([hash.as_ref()])? as u64;
                     }
+                    drop(delete);
+                    set_meta(&db, "confirmed_height", height)?;
+                    delta.removed += removed;
+                    replies.push(Reply::Count(reply, removed));
+                }
+                Command::Fail { seq, reason, reply } => {
+                    delta.failed += db.execute(
+                        "UPDATE outbox SET failed = ?2 WHERE seq = ?1 AND failed IS NULL",
+                        params![seq, reason],
+                    )? as u64;
+                    replies.push(Reply::Done(reply));
+                }
+                Command::Pending { limit, reply } => {
+                    // A read: answered now, from this transaction's view.
+                    let _ = reply.send(read_pending(&db, limit));
                 }
             }
         }
+        if self.next_nonce != nonce_before {
+            set_meta(&db, "next_nonce", self.next_nonce)?;
+        }
+        db.commit()?;
+        Ok(())
     }
 }
 

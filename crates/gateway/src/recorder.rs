@@ -8,7 +8,10 @@ use crate::{
     ledger::Ledger,
     outbox::{Outbox, Pending},
 };
-use dirchain_client::{Client, ClientError, schema::chain::TxState};
+use dirchain_client::{
+    Client, ClientError, codes,
+    schema::{chain::TxState, hex},
+};
 use dirchain_types::ids::Digest;
 use futures::{StreamExt, stream};
 use std::{
@@ -77,35 +80,58 @@ fn transient(error: &ClientError) -> bool {
     }
 }
 
+/// Where the recorder stands between rounds.
+struct Progress {
+    /// The last block height read for our transactions.
+    confirmed: u64,
+    /// Transactions this run submitted and has not seen final, with when.
+    submitted: HashMap<Digest, Instant>,
+    /// Whether the outbox has been empty since start: rows of an earlier
+    /// run, submitted who knows when, are gone.
+    caught_up: bool,
+}
+
 impl Recorder {
-    pub async fn run(self, mut confirmed: u64) {
-        let mut submitted: HashMap<Digest, Instant> = HashMap::new();
+    pub async fn run(self, confirmed: u64) {
+        let mut progress = Progress {
+            confirmed,
+            submitted: HashMap::new(),
+            caught_up: false,
+        };
         loop {
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(ROUND_INTERVAL) => {}
             }
-            if let Err(e) = self.round(&mut confirmed, &mut submitted).await {
+            if let Err(e) = self.round(&mut progress).await {
                 tracing::debug!(error = %e, "recording round incomplete; retrying");
             }
         }
     }
 
-    async fn round(
-        &self,
-        confirmed: &mut u64,
-        submitted: &mut HashMap<Digest, Instant>,
-    ) -> Result<(), String> {
+    async fn round(&self, progress: &mut Progress) -> Result<(), String> {
         let pending = self
             .outbox
             .pending(SUBMIT_WINDOW)
             .await
             .map_err(|e| e.to_string())?;
         if pending.is_empty() {
-            submitted.clear();
+            progress.submitted.clear();
+            progress.caught_up = true;
             return Ok(());
         }
         let (node, height) = self.reachable_node().await?;
+        let Progress {
+            confirmed,
+            submitted,
+            caught_up,
+        } = progress;
+        // Nothing of ours is in flight: what is submitted from now on lands
+        // above `height`, so the blocks up to it need not be read (an idle
+        // gateway would otherwise read every block since it last recorded).
+        if *caught_up && submitted.is_empty() {
+            *confirmed = (*confirmed).max(height);
+        }
 
         // Which of ours are final: read every block since the last round.
         let waiting: HashSet<Digest> = pending.iter().map(|p| p.hash).collect();
@@ -115,7 +141,7 @@ impl Recorder {
         for h in *confirmed + 1..=until {
             let block = node.block(h).await.map_err(|e| e.to_string())?;
             for tx in &block.txs {
-                if let Some(hash) = dirchain_schema_digest(tx)
+                if let Some(hash) = hex::digest(tx)
                     && waiting.contains(&hash)
                 {
                     in_blocks.push(hash);
@@ -164,7 +190,7 @@ impl Recorder {
                 Ok(_) => {
                     submitted.insert(p.hash, Instant::now());
                 }
-                Err(e) if matches!(e.code(), Some("nonce_taken" | "stale_nonce")) => {
+                Err(e) if matches!(e.code(), Some(codes::NONCE_TAKEN | codes::STALE_NONCE)) => {
                     // Ours, already pending or final? Otherwise the nonce was
                     // used by another transaction of this key.
                     match node.tx_status(&p.hash).await {
@@ -217,8 +243,4 @@ impl Recorder {
         }
         Err(last)
     }
-}
-
-fn dirchain_schema_digest(hex: &str) -> Option<Digest> {
-    dirchain_client::schema::hex::digest(hex)
 }

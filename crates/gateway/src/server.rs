@@ -21,14 +21,14 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use dirchain_client::gateway::records_digest;
+use dirchain_client::gateway::{now_ms, records_digest};
 use dirchain_schema::gateway::{
     GatewayError, GatewayStatus, HEADER_ACCESS, ITEMS_PREFIX, OutboxStatus, Served,
 };
 use dirchain_types::{
     bounded::{Ident, List},
     domain::Role,
-    ids::{KeyBytes, OrgId, PublicKey, SubjectKey, Timestamp, key_bytes, sha256, subject_ref},
+    ids::{OrgId, PublicKey, SubjectKey, Timestamp, key_bytes, sha256, subject_ref},
     keys,
     records::{Item, Member, Permission, Refusal},
     tx::RecordAccess,
@@ -36,7 +36,7 @@ use dirchain_types::{
 use percent_encoding::percent_decode_str;
 use std::{
     sync::{Arc, atomic::Ordering},
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 use tokio::sync::Notify;
 
@@ -46,13 +46,6 @@ pub const MAX_REQUEST_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_UPSTREAM_BYTES: usize = 16 * 1024 * 1024;
 /// Seconds a client is told to wait when the gateway cannot serve for now.
 const RETRY_AFTER_SECONDS: &str = "2";
-
-pub fn now_ms() -> Timestamp {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as Timestamp)
-        .unwrap_or(0)
-}
 
 /// Everything a request handler needs.
 pub struct Gateway {
@@ -473,7 +466,7 @@ impl Gateway {
             query_digest: signed.query_digest,
             response_digest: sha256(&[&serde_json::to_vec(&failure.body()).expect("JSON")]),
             record_count: 0,
-            requester: Some(requester_bytes(&signed.key)),
+            requester: Some(key_bytes(&signed.key)),
             refusal: Some(refusal),
         };
         match self.outbox.append(access, now).await {
@@ -533,7 +526,7 @@ impl Gateway {
             query_digest: signed.query_digest,
             response_digest: records_digest(&mapped.records),
             record_count,
-            requester: Some(requester_bytes(&signed.key)),
+            requester: Some(key_bytes(&signed.key)),
             refusal: None,
         };
         let hash = self.outbox.append(access, now).await.map_err(|e| {
@@ -618,10 +611,6 @@ impl Gateway {
             )
         })
     }
-}
-
-fn requester_bytes(key: &PublicKey) -> KeyBytes {
-    key_bytes(key)
 }
 
 #[cfg(test)]

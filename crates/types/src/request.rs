@@ -58,8 +58,12 @@ impl RequestClaims<'_> {
         key.sign(REQUEST_NAMESPACE, &self.message())
     }
 
-    pub fn verify(&self, key: &PublicKey, signature: &Signature) -> bool {
-        key.verify(REQUEST_NAMESPACE, &self.message(), signature)
+    /// The digest of the signed message when `signature` is `key`'s over
+    /// these claims: what an access record names as its `query_digest`.
+    pub fn verify(&self, key: &PublicKey, signature: &Signature) -> Option<Digest> {
+        let message = self.message();
+        key.verify(REQUEST_NAMESPACE, &message, signature)
+            .then(|| sha256(&[&message]))
     }
 }
 
@@ -95,7 +99,7 @@ mod tests {
         );
         let signed = claims(&chain, &tax, "/v1/items/a/records");
         let signature = signed.sign(&key);
-        assert!(signed.verify(&key.public_key(), &signature));
+        assert!(signed.verify(&key.public_key(), &signature).is_some());
         let altered = [
             claims(&chain, &health, "/v1/items/a/records"),
             claims(&chain, &tax, "/v1/items/a/records?all=1"),
@@ -121,9 +125,16 @@ mod tests {
             },
         ];
         for claims in altered {
-            assert!(!claims.verify(&key.public_key(), &signature), "{claims:?}");
+            assert!(
+                claims.verify(&key.public_key(), &signature).is_none(),
+                "{claims:?}"
+            );
         }
-        assert!(!signed.verify(&PrivateKey::from_seed(2).public_key(), &signature));
+        assert!(
+            signed
+                .verify(&PrivateKey::from_seed(2).public_key(), &signature)
+                .is_none()
+        );
     }
 
     #[test]
