@@ -18,14 +18,14 @@ mod support;
 use dirchain_client::{GatewayClient, input, keys, types::bounded::Ident};
 use reqwest::Method;
 use std::{
-    fs,
     path::Path,
     sync::Arc,
     time::{Duration, Instant},
 };
 use support::{
     CHAIN_ID, Devnet,
-    registry::{Cli, ITEM, Registry, gateway_status, wait_until},
+    cli::Cli,
+    registry::{ITEM, Registry, WAIT_TIMEOUT, gateway_status},
 };
 
 const DEFAULT_VALIDATORS: u16 = 4;
@@ -105,14 +105,8 @@ fn main() {
     let seconds = arg("--seconds", DEFAULT_SECONDS);
     let clients = arg("--clients", DEFAULT_CLIENTS as u64) as usize;
     let devnet = Devnet::start(validators, NO_RESTART);
-    let cli = Cli {
-        devnet: &devnet,
-        work: devnet.dir.path().join("work"),
-    };
-    fs::create_dir(&cli.work).unwrap();
-    devnet.wait_until(STARTUP_TIMEOUT, "every node finalized a block", |d| {
-        d.heights().iter().all(|h| h.is_some_and(|h| h >= 1))
-    });
+    let cli = Cli::new(&devnet);
+    devnet.wait_for_first_blocks(STARTUP_TIMEOUT);
     let registry = Registry::start(&cli, OUTBOX_MAX_ENTRIES);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -159,8 +153,8 @@ fn main() {
 
     // Every served request is on the ledger once the outbox drains.
     let drain_started = Instant::now();
-    wait_until("the outbox to drain", || {
-        gateway_status(&devnet, &registry.gateway).is_some_and(|s| s["outbox"]["pending"] == 0)
+    devnet.wait_until(WAIT_TIMEOUT, "the outbox to drain", |d| {
+        gateway_status(d, &registry.gateway).is_some_and(|s| s["outbox"]["pending"] == 0)
     });
     let drained_after = drain_started.elapsed();
     let recorded = gateway_status(&devnet, &registry.gateway).unwrap()["recorded"]

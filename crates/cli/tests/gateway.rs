@@ -16,10 +16,12 @@ mod support;
 use dirchain_gateway::demo;
 use rustix::process::{Pid, Signal, kill_process};
 use serde_json::{Value, json};
-use std::{collections::BTreeSet, fs, thread::sleep, time::Duration};
+use std::{collections::BTreeSet, thread::sleep, time::Duration};
 use support::{
-    Devnet, now_ms,
-    registry::{Cli, PERMITTED, Registry, gateway_status, wait_until},
+    Devnet,
+    cli::Cli,
+    now_ms,
+    registry::{PERMITTED, Registry, WAIT_TIMEOUT, gateway_status},
 };
 
 const VALIDATORS: u16 = 4;
@@ -32,8 +34,8 @@ const OUTBOX_MAX_ENTRIES: u64 = 3;
 /// The access record `id` as node 2's index shows it, once it is there.
 fn access_record(devnet: &Devnet, id: &str) -> Value {
     let mut found = None;
-    wait_until(&format!("access {id} on the ledger"), || {
-        found = devnet
+    devnet.wait_until(WAIT_TIMEOUT, &format!("access {id} on the ledger"), |d| {
+        found = d
             .get(2, &format!("/v1/access/{id}"))
             .filter(|(s, _)| *s == 200);
         found.is_some()
@@ -44,14 +46,8 @@ fn access_record(devnet: &Devnet, id: &str) -> Value {
 #[test]
 fn the_gateway_serves_under_live_permissions_and_records_everything() {
     let devnet = Devnet::start(VALIDATORS, RESTART_DELAY);
-    let cli = Cli {
-        devnet: &devnet,
-        work: devnet.dir.path().join("work"),
-    };
-    fs::create_dir(&cli.work).unwrap();
-    devnet.wait_until(STARTUP_TIMEOUT, "every node finalized a block", |d| {
-        d.heights().iter().all(|h| h.is_some_and(|h| h >= 1))
-    });
+    let cli = Cli::new(&devnet);
+    devnet.wait_for_first_blocks(STARTUP_TIMEOUT);
     let registry = Registry::start(&cli, OUTBOX_MAX_ENTRIES);
     let (gateway, live, revoked, expiring, expires_at) = (
         registry.gateway.clone(),
@@ -117,8 +113,8 @@ fn the_gateway_serves_under_live_permissions_and_records_everything() {
     }
 
     // The gateway's node goes away: the outbox holds what is served meanwhile.
-    wait_until("the outbox to drain", || {
-        gateway_status(&devnet, &gateway).is_some_and(|s| s["outbox"]["pending"] == 0)
+    devnet.wait_until(WAIT_TIMEOUT, "the outbox to drain", |d| {
+        gateway_status(d, &gateway).is_some_and(|s| s["outbox"]["pending"] == 0)
     });
     let pid = devnet.pid(0).expect("node 0 runs");
     kill_process(Pid::from_raw(pid).unwrap(), Signal::KILL).unwrap();
@@ -135,8 +131,8 @@ fn the_gateway_serves_under_live_permissions_and_records_everything() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("(recording_backlog)"));
 
     // The devnet restarts the node; the outbox drains onto the ledger.
-    wait_until("the outbox to drain after the restart", || {
-        gateway_status(&devnet, &gateway)
+    devnet.wait_until(WAIT_TIMEOUT, "the outbox to drain after the restart", |d| {
+        gateway_status(d, &gateway)
             .is_some_and(|s| s["outbox"]["pending"] == 0 && s["serving"] == true)
     });
     for id in &held {

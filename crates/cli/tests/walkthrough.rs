@@ -14,19 +14,17 @@ mod support;
 
 use commonware_codec::Encode;
 use dirchain_client::{
-    Client, Signer, Wait, input, keys,
-    schema::chain::TxState,
-    types::tx::{DecideAccess, RevokePermission, Title},
+    Signer, input, keys,
+    types::tx::{RevokePermission, Title},
 };
 use serde_json::{Value, json};
 use std::{
     fs,
-    path::{Path, PathBuf},
-    process::{Command, Output},
+    path::Path,
     thread::sleep,
     time::{Duration, Instant},
 };
-use support::{CHAIN_ID, Devnet, POLL_INTERVAL, now_ms};
+use support::{CHAIN_ID, Devnet, POLL_INTERVAL, cli::Cli, now_ms};
 
 const VALIDATORS: u16 = 4;
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
@@ -48,69 +46,6 @@ health/rumours,Rumours,Not a duty of ours,health/gossip,text:text:public,conditi
 /// One byte more than the API accepts: the node answers once it has read its
 /// limit, so a much larger body would break the pipe before the answer is read.
 const HUGE_BODY_BYTES: usize = dirchain_api::MAX_BODY_BYTES + 1;
-
-/// Runs `dirchain` commands against the devnet from a working directory of keys.
-struct Cli<'a> {
-    devnet: &'a Devnet,
-    work: PathBuf,
-}
-
-impl Cli<'_> {
-    fn run(&self, node: usize, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_dirchain"))
-            .args(args)
-            .current_dir(&self.work)
-            .env("DIRCHAIN_NODE", &self.devnet.apis[node])
-            .env(
-                "DIRCHAIN_GENESIS",
-                self.devnet.devnet_dir().join("genesis.bin"),
-            )
-            .env_remove("DIRCHAIN_KEY")
-            .env_remove("DIRCHAIN_SUBJECT_KEY")
-            .output()
-            .unwrap()
-    }
-
-    /// Runs a command with `--json`, which must succeed; its JSON answer.
-    fn json(&self, node: usize, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.push("--json");
-        let output = self.run(node, &args);
-        assert!(
-            output.status.success(),
-            "dirchain {args:?} failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!(
-                "dirchain {args:?} printed no JSON ({e}): {}",
-                String::from_utf8_lossy(&output.stdout)
-            )
-        })
-    }
-
-    /// A transaction command: it must be final and applied.
-    fn applied(&self, node: usize, args: &[&str]) -> Value {
-        let report = self.json(node, args);
-        assert_eq!(report["status"], "finalized", "{args:?}: {report}");
-        assert_eq!(report["outcome"]["result"], "applied", "{args:?}: {report}");
-        report
-    }
-
-    fn key(&self, name: &str) -> String {
-        self.work.join(format!("{name}.key")).display().to_string()
-    }
-
-    fn admin_key(&self, org: &str) -> String {
-        let path = self
-            .devnet
-            .devnet_dir()
-            .join("keys")
-            .join(format!("{org}.admin.key"));
-        path.display().to_string()
-    }
-}
 
 /// Polls `GET path` on `node` until `done` holds for its 200 answer.
 fn wait_for(devnet: &Devnet, node: usize, path: &str, done: impl Fn(&Value) -> bool) -> Value {
@@ -144,14 +79,8 @@ fn assert_error(reply: reqwest::blocking::Response, status: u16, code: &str) {
 #[test]
 fn the_readme_walkthrough_works_end_to_end() {
     let mut devnet = Devnet::start(VALIDATORS, NO_RESTART);
-    let cli = Cli {
-        devnet: &devnet,
-        work: devnet.dir.path().join("work"),
-    };
-    fs::create_dir(&cli.work).unwrap();
-    devnet.wait_until(STARTUP_TIMEOUT, "every node finalized a block", |d| {
-        d.heights().iter().all(|h| h.is_some_and(|h| h >= 1))
-    });
+    let cli = Cli::new(&devnet);
+    devnet.wait_for_first_blocks(STARTUP_TIMEOUT);
 
     // Each organisation's admin enrols its people.
     let members = [
@@ -467,26 +396,8 @@ fn expired_permission_is_refused_and_recorded(devnet: &Devnet, cli: &Cli) {
         ],
     );
     let permission = request["request"].as_str().unwrap().to_string();
-    // The command line grants whole days; a steward's system may grant seconds.
-    let steward = keys::read_key(Path::new(&cli.key("health-steward"))).unwrap();
     let expires_at = now_ms() + SHORT_PERMISSION_MS;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let sent = runtime
-        .block_on(Client::new(&devnet.apis[2]).unwrap().send(
-            &Signer::new(steward, CHAIN_ID).unwrap(),
-            DecideAccess {
-                request: input::digest("request", &permission).unwrap(),
-                approve: true,
-                reason: Title::new("for this report only").unwrap(),
-                expires_at,
-            },
-            Wait::Final(Duration::from_secs(30)),
-        ))
-        .unwrap();
-    assert_eq!(sent.status.status, TxState::Finalized);
+    cli.grant_until(2, "health-steward", &permission, expires_at);
 
     // Past the expiry, by block time.
     sleep(Duration::from_millis(SHORT_PERMISSION_MS));

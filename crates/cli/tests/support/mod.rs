@@ -5,6 +5,7 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod registry;
 
 use rustix::process::{Pid, Signal, kill_process, test_kill_process};
@@ -71,6 +72,14 @@ impl Devnet {
             apis,
             http,
         }
+    }
+
+    /// Waits until every node has finalized a block: processes up, p2p
+    /// connected, consensus under way.
+    pub fn wait_for_first_blocks(&self, timeout: Duration) {
+        self.wait_until(timeout, "every node finalized a block", |d| {
+            d.heights().iter().all(|h| h.is_some_and(|h| h >= 1))
+        });
     }
 
     pub fn devnet_dir(&self) -> PathBuf {

@@ -3,21 +3,15 @@
 //! catalog item, permissions for the police (live, revoked, expiring), the
 //! demo data service and `dirchain gateway` running in front of it.
 
-use super::{CHAIN_ID, Devnet, POLL_INTERVAL, now_ms};
-use dirchain_client::{
-    Client, Signer, Wait, input, keys,
-    schema::chain::TxState,
-    types::tx::{DecideAccess, Title},
-};
+use super::{Devnet, cli::Cli, now_ms};
 use dirchain_gateway::demo;
 use serde_json::Value;
 use std::{
     fs,
     net::TcpListener,
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, Output, Stdio},
-    thread::sleep,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -27,48 +21,8 @@ pub const PERMITTED: &str = "parcel_id,district,owner_name,owner_id";
 /// How long the expiring permission lives.
 pub const SHORT_PERMISSION_MS: u64 = 3_000;
 
-pub struct Cli<'a> {
-    pub devnet: &'a Devnet,
-    pub work: PathBuf,
-}
-
+/// A consumer's side of the gateway, through `dirchain gateway fetch`.
 impl Cli<'_> {
-    pub fn run(&self, node: usize, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_dirchain"))
-            .args(args)
-            .current_dir(&self.work)
-            .env("DIRCHAIN_NODE", &self.devnet.apis[node])
-            .env(
-                "DIRCHAIN_GENESIS",
-                self.devnet.devnet_dir().join("genesis.bin"),
-            )
-            .env_remove("DIRCHAIN_KEY")
-            .output()
-            .unwrap()
-    }
-
-    pub fn json(&self, node: usize, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.push("--json");
-        let out = self.run(node, &args);
-        assert!(
-            out.status.success(),
-            "dirchain {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    pub fn applied(&self, node: usize, args: &[&str]) -> Value {
-        let report = self.json(node, args);
-        assert_eq!(report["outcome"]["result"], "applied", "{args:?}: {report}");
-        report
-    }
-
-    pub fn key(&self, name: &str) -> String {
-        self.work.join(format!("{name}.key")).display().to_string()
-    }
-
     pub fn fetch(&self, gateway: &str, key: &str, permission: &str, path: &str) -> Output {
         self.run(
             1,
@@ -148,14 +102,6 @@ pub fn spawn(args: &[&str], log: &Path) -> Process {
     )
 }
 
-pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT_TIMEOUT;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        sleep(POLL_INTERVAL);
-    }
-}
-
 pub fn gateway_status(devnet: &Devnet, gateway: &str) -> Option<Value> {
     let reply = devnet
         .http
@@ -181,14 +127,6 @@ impl Registry {
     /// outbox of at most `outbox_max_entries`, and waits until it serves.
     pub fn start(cli: &Cli, outbox_max_entries: u64) -> Self {
         let devnet = cli.devnet;
-        let admin = |org: &str| {
-            devnet
-                .devnet_dir()
-                .join("keys")
-                .join(format!("{org}.admin.key"))
-                .display()
-                .to_string()
-        };
         for (name, org, role) in [
             ("tax-publisher", "tax", "publisher"),
             ("tax-steward", "tax", "steward"),
@@ -212,7 +150,7 @@ impl Registry {
                     "--role",
                     role,
                     "--key",
-                    &admin(org),
+                    &cli.admin_key(org),
                 ],
             );
         }
@@ -319,25 +257,8 @@ impl Registry {
             ],
         );
         let expiring = request();
-        let steward = keys::read_key(Path::new(&cli.key("tax-steward"))).unwrap();
         let expires_at = now_ms() + SHORT_PERMISSION_MS;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let sent = runtime
-            .block_on(Client::new(&devnet.apis[2]).unwrap().send(
-                &Signer::new(steward, CHAIN_ID).unwrap(),
-                DecideAccess {
-                    request: input::digest("request", &expiring).unwrap(),
-                    approve: true,
-                    reason: Title::new("a few seconds").unwrap(),
-                    expires_at,
-                },
-                Wait::Final(Duration::from_secs(30)),
-            ))
-            .unwrap();
-        assert_eq!(sent.status.status, TxState::Finalized);
+        cli.grant_until(2, "tax-steward", &expiring, expires_at);
 
         // The demo data service and the registry's gateway, consulting node 0 only.
         let upstream_port = free_port();
@@ -353,24 +274,24 @@ impl Registry {
             .collect();
         let config = format!(
             r#"listen = "127.0.0.1:{gateway_port}"
-    upstream = "http://{upstream_addr}"
-    nodes = ["{node}"]
-    key_file = "tax-gateway.key"
-    subject_key_file = "{devnet}/subject.key"
-    genesis_file = "{devnet}/genesis.bin"
-    data_dir = "gateway-data"
+upstream = "http://{upstream_addr}"
+nodes = ["{node}"]
+key_file = "tax-gateway.key"
+subject_key_file = "{devnet}/subject.key"
+genesis_file = "{devnet}/genesis.bin"
+data_dir = "gateway-data"
 
-    [outbox]
-    max_entries = {outbox_max_entries}
+[outbox]
+max_entries = {outbox_max_entries}
 
-    [[items]]
-    id = "{ITEM}"
-    path = "/registrations"
-    records = "/records"
-    subject = "owner_id"
-    [items.fields]
-    {fields}
-    "#,
+[[items]]
+id = "{ITEM}"
+path = "/registrations"
+records = "/records"
+subject = "owner_id"
+[items.fields]
+{fields}
+"#,
             node = devnet.apis[0],
             devnet = devnet.devnet_dir().display(),
             fields = fields.join("\n"),
@@ -382,8 +303,8 @@ impl Registry {
             &cli.work.join("gateway.log"),
         );
         let gateway = format!("http://127.0.0.1:{gateway_port}");
-        wait_until("the gateway to serve", || {
-            gateway_status(devnet, &gateway).is_some_and(|s| s["serving"] == true)
+        devnet.wait_until(WAIT_TIMEOUT, "the gateway to serve", |d| {
+            gateway_status(d, &gateway).is_some_and(|s| s["serving"] == true)
         });
 
         Self {
