@@ -33,7 +33,9 @@ pub const FILE_NAME: &str = "outbox.sqlite";
 
 const DDL: &str = "
 CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY,
+    -- Never reused, even once the table empties: the recorder reads on
+    -- from the last row it took.
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     created_ms INTEGER NOT NULL,
     nonce INTEGER NOT NULL,
     hash BLOB NOT NULL,
@@ -97,6 +99,7 @@ enum Command {
         reply: oneshot::Sender<Result<(), OutboxError>>,
     },
     Pending {
+        after_seq: i64,
         limit: usize,
         reply: oneshot::Sender<Result<Vec<Pending>, OutboxError>>,
     },
@@ -193,9 +196,19 @@ impl Outbox {
         self.ask(|reply| Command::Fail { seq, reason, reply }).await
     }
 
-    /// The oldest `limit` rows waiting, in nonce order.
-    pub async fn pending(&self, limit: usize) -> Result<Vec<Pending>, OutboxError> {
-        self.ask(|reply| Command::Pending { limit, reply }).await
+    /// Up to `limit` waiting rows written after row `after_seq` (0: from
+    /// the first), in the order they were written (which is nonce order).
+    pub async fn pending_after(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<Pending>, OutboxError> {
+        self.ask(|reply| Command::Pending {
+            after_seq,
+            limit,
+            reply,
+        })
+        .await
     }
 }
 
@@ -403,9 +416,13 @@ impl Writer {
                     )? as u64;
                     replies.push(Reply::Done(reply));
                 }
-                Command::Pending { limit, reply } => {
+                Command::Pending {
+                    after_seq,
+                    limit,
+                    reply,
+                } => {
                     // A read: answered now, from this transaction's view.
-                    let _ = reply.send(read_pending(&db, limit));
+                    let _ = reply.send(read_pending(&db, after_seq, limit));
                 }
             }
         }
@@ -417,12 +434,16 @@ impl Writer {
     }
 }
 
-fn read_pending(db: &Connection, limit: usize) -> Result<Vec<Pending>, OutboxError> {
+fn read_pending(
+    db: &Connection,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<Pending>, OutboxError> {
     let mut select = db.prepare_cached(
         "SELECT seq, nonce, hash, tx, created_ms FROM outbox
-         WHERE failed IS NULL ORDER BY nonce LIMIT ?1",
+         WHERE failed IS NULL AND seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
-    let rows = select.query_map([limit as i64], |r| {
+    let rows = select.query_map(params![after_seq, limit as i64], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
@@ -494,11 +515,13 @@ mod tests {
         assert_eq!(resume.next_nonce, Some(12));
         assert_eq!(resume.confirmed_height, Some(40));
         let outbox = Outbox::start(dir.path(), signer(), 12).unwrap();
-        let pending = outbox.pending(100).await.unwrap();
+        let pending = outbox.pending_after(0, 100).await.unwrap();
         assert_eq!(
             pending.iter().map(|p| p.nonce).collect::<Vec<_>>(),
             [9, 10, 11]
         );
+        let later = outbox.pending_after(pending[0].seq, 100).await.unwrap();
+        assert_eq!(later.iter().map(|p| p.nonce).collect::<Vec<_>>(), [10, 11]);
         assert_eq!(pending[0].hash, hashes[2]);
         assert_eq!(pending[0].tx.hash(), hashes[2]);
         assert_eq!(outbox.stats.oldest_ms.load(Ordering::Relaxed), 1_002);
@@ -510,9 +533,21 @@ mod tests {
         assert_eq!(outbox.stats.failed.load(Ordering::Relaxed), 1);
         assert_eq!(outbox.stats.pending.load(Ordering::Relaxed), 2);
         let next = outbox.append(access(9), 2_000).await.unwrap();
-        let pending = outbox.pending(100).await.unwrap();
+        let pending = outbox.pending_after(0, 100).await.unwrap();
         assert_eq!(pending.last().unwrap().hash, next);
         assert_eq!(pending.last().unwrap().nonce, 12);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn rows_are_found_after_the_last_one_taken_even_once_the_outbox_empties() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::start(dir.path(), signer(), 0).unwrap();
+        let first = outbox.append(access(1), 5).await.unwrap();
+        let taken = outbox.pending_after(0, 10).await.unwrap();
+        assert_eq!(outbox.confirm(vec![first], 3).await.unwrap(), 1);
+        let second = outbox.append(access(2), 6).await.unwrap();
+        let next = outbox.pending_after(taken[0].seq, 10).await.unwrap();
+        assert_eq!(next.iter().map(|p| p.hash).collect::<Vec<_>>(), [second]);
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -529,7 +564,7 @@ mod tests {
             task.await.unwrap();
         }
         let nonces: Vec<u64> = outbox
-            .pending(1_000)
+            .pending_after(0, 1_000)
             .await
             .unwrap()
             .iter()

@@ -12,10 +12,10 @@ use dirchain_client::{
     Client, ClientError, codes,
     schema::{chain::TxState, hex},
 };
-use dirchain_types::ids::Digest;
+use dirchain_types::{ids::Digest, tx::SignedTx};
 use futures::{StreamExt, stream};
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashSet},
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -80,12 +80,22 @@ fn transient(error: &ClientError) -> bool {
     }
 }
 
+/// A waiting transaction as the recorder holds it: read from the outbox
+/// (and decoded) once.
+struct InFlight {
+    pending: Pending,
+    /// When this run last submitted it.
+    submitted: Option<Instant>,
+}
+
 /// Where the recorder stands between rounds.
 struct Progress {
     /// The last block height read for our transactions.
     confirmed: u64,
-    /// Transactions this run submitted and has not seen final, with when.
-    submitted: HashMap<Digest, Instant>,
+    /// The outbox rows not yet final, by nonce, up to [SUBMIT_WINDOW].
+    window: BTreeMap<u64, InFlight>,
+    /// The last outbox row taken into the window.
+    last_seq: i64,
     /// Whether the outbox has been empty since start: rows of an earlier
     /// run, submitted who knows when, are gone.
     caught_up: bool,
@@ -95,7 +105,8 @@ impl Recorder {
     pub async fn run(self, confirmed: u64) {
         let mut progress = Progress {
             confirmed,
-            submitted: HashMap::new(),
+            window: BTreeMap::new(),
+            last_seq: 0,
             caught_up: false,
         };
         loop {
@@ -109,107 +120,122 @@ impl Recorder {
         }
     }
 
-    async fn round(&self, progress: &mut Progress) -> Result<(), String> {
-        let pending = self
+    /// Takes the rows written since the last round into the window.
+    async fn refill(&self, progress: &mut Progress) -> Result<(), String> {
+        let room = SUBMIT_WINDOW - progress.window.len();
+        if room == 0 {
+            return Ok(());
+        }
+        let fresh = self
             .outbox
-            .pending(SUBMIT_WINDOW)
+            .pending_after(progress.last_seq, room)
             .await
             .map_err(|e| e.to_string())?;
-        if pending.is_empty() {
-            progress.submitted.clear();
+        for pending in fresh {
+            progress.last_seq = pending.seq;
+            progress.window.insert(
+                pending.nonce,
+                InFlight {
+                    pending,
+                    submitted: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Removes final transactions from the outbox and the window.
+    async fn confirm(
+        &self,
+        progress: &mut Progress,
+        hashes: Vec<Digest>,
+        height: u64,
+    ) -> Result<(), String> {
+        let done: HashSet<Digest> = hashes.iter().copied().collect();
+        let removed = self
+            .outbox
+            .confirm(hashes, height)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.state.recorded.fetch_add(removed, Ordering::Relaxed);
+        progress
+            .window
+            .retain(|_, f| !done.contains(&f.pending.hash));
+        Ok(())
+    }
+
+    async fn round(&self, progress: &mut Progress) -> Result<(), String> {
+        self.refill(progress).await?;
+        if progress.window.is_empty() {
             progress.caught_up = true;
             return Ok(());
         }
         let (node, height) = self.reachable_node().await?;
-        let Progress {
-            confirmed,
-            submitted,
-            caught_up,
-        } = progress;
         // Nothing of ours is in flight: what is submitted from now on lands
         // above `height`, so the blocks up to it need not be read (an idle
         // gateway would otherwise read every block since it last recorded).
-        if *caught_up && submitted.is_empty() {
-            *confirmed = (*confirmed).max(height);
+        if progress.caught_up && progress.window.values().all(|f| f.submitted.is_none()) {
+            progress.confirmed = progress.confirmed.max(height);
         }
 
         // Which of ours are final: read every block since the last round.
-        let waiting: HashSet<Digest> = pending.iter().map(|p| p.hash).collect();
+        let waiting: HashSet<Digest> = progress.window.values().map(|f| f.pending.hash).collect();
         let mut in_blocks = Vec::new();
-        let until = height.min(*confirmed + MAX_BLOCKS_PER_ROUND);
-        let mut read_to = *confirmed;
-        for h in *confirmed + 1..=until {
+        let until = height.min(progress.confirmed + MAX_BLOCKS_PER_ROUND);
+        let mut read_to = progress.confirmed;
+        for h in progress.confirmed + 1..=until {
             let block = node.block(h).await.map_err(|e| e.to_string())?;
-            for tx in &block.txs {
-                if let Some(hash) = hex::digest(tx)
-                    && waiting.contains(&hash)
-                {
-                    in_blocks.push(hash);
-                }
-            }
+            in_blocks.extend(
+                block
+                    .txs
+                    .iter()
+                    .filter_map(|tx| hex::digest(tx))
+                    .filter(|hash| waiting.contains(hash)),
+            );
             read_to = h;
         }
-        if read_to > *confirmed {
-            let removed = self
-                .outbox
-                .confirm(in_blocks.clone(), read_to)
-                .await
-                .map_err(|e| e.to_string())?;
-            self.state.recorded.fetch_add(removed, Ordering::Relaxed);
-            *confirmed = read_to;
-            for hash in &in_blocks {
-                submitted.remove(hash);
-            }
+        if read_to > progress.confirmed {
+            self.confirm(progress, in_blocks, read_to).await?;
+            progress.confirmed = read_to;
         }
-        let done: HashSet<Digest> = in_blocks.into_iter().collect();
 
         // Submit what is not final and not recently submitted.
-        let due: Vec<Pending> = pending
-            .into_iter()
-            .filter(|p| !done.contains(&p.hash))
-            .filter(|p| {
-                submitted
-                    .get(&p.hash)
-                    .is_none_or(|at| at.elapsed() > RESUBMIT_AFTER)
-            })
+        let due: Vec<(u64, SignedTx, Digest)> = progress
+            .window
+            .iter()
+            .filter(|(_, f)| f.submitted.is_none_or(|at| at.elapsed() > RESUBMIT_AFTER))
+            .map(|(nonce, f)| (*nonce, f.pending.tx.clone(), f.pending.hash))
             .collect();
-        let answers: Vec<(Pending, _)> = stream::iter(due)
-            .map(|p| {
+        let answers: Vec<_> = stream::iter(due)
+            .map(|(nonce, tx, hash)| {
                 let node = node.clone();
-                async move {
-                    let answer = node.submit(&p.tx).await;
-                    (p, answer)
-                }
+                async move { (nonce, hash, node.submit(&tx).await) }
             })
             .buffer_unordered(SUBMIT_CONCURRENCY)
             .collect()
             .await;
         let mut unreachable = None;
-        for (p, answer) in answers {
-            match answer {
-                Ok(_) => {
-                    submitted.insert(p.hash, Instant::now());
+        for (nonce, hash, answer) in answers {
+            let mark_submitted = |progress: &mut Progress| {
+                if let Some(f) = progress.window.get_mut(&nonce) {
+                    f.submitted = Some(Instant::now());
                 }
+            };
+            match answer {
+                Ok(_) => mark_submitted(progress),
                 Err(e) if matches!(e.code(), Some(codes::NONCE_TAKEN | codes::STALE_NONCE)) => {
                     // Ours, already pending or final? Otherwise the nonce was
                     // used by another transaction of this key.
-                    match node.tx_status(&p.hash).await {
-                        Ok(s) if s.status == TxState::Pending => {
-                            submitted.insert(p.hash, Instant::now());
-                        }
+                    match node.tx_status(&hash).await {
+                        Ok(s) if s.status == TxState::Pending => mark_submitted(progress),
                         Ok(s) if s.status == TxState::Finalized => {
                             // Final in a block already read past: clear it now.
-                            let removed = self
-                                .outbox
-                                .confirm(vec![p.hash], *confirmed)
-                                .await
-                                .map_err(|e| e.to_string())?;
-                            self.state.recorded.fetch_add(removed, Ordering::Relaxed);
+                            let confirmed = progress.confirmed;
+                            self.confirm(progress, vec![hash], confirmed).await?;
                         }
                         Ok(_) => self.state.set_fault(format!(
-                            "nonce {} of the gateway key was used by another transaction: \
-                             the gateway key must be used by this gateway only",
-                            p.nonce
+                            "nonce {nonce} of the gateway key was used by another transaction: \
+                             the gateway key must be used by this gateway only"
                         )),
                         Err(e) => unreachable = Some(e.to_string()),
                     }
@@ -217,11 +243,13 @@ impl Recorder {
                 Err(e) if transient(&e) => unreachable = Some(e.to_string()),
                 Err(e) => {
                     let reason = e.to_string();
-                    tracing::error!(tx = %p.hash, %reason, "the ledger refuses an access record");
-                    self.outbox
-                        .fail(p.seq, reason.clone())
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    tracing::error!(tx = %hash, %reason, "the ledger refuses an access record");
+                    if let Some(f) = progress.window.remove(&nonce) {
+                        self.outbox
+                            .fail(f.pending.seq, reason.clone())
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
                     self.state.set_fault(reason);
                 }
             }
