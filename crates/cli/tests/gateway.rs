@@ -13,10 +13,12 @@
 
 mod support;
 
+use commonware_cryptography::Signer as _;
+use dirchain_client::keys;
 use dirchain_gateway::demo;
 use rustix::process::{Pid, Signal, kill_process};
 use serde_json::{Value, json};
-use std::{collections::BTreeSet, thread::sleep, time::Duration};
+use std::{collections::BTreeSet, path::Path, thread::sleep, time::Duration};
 use support::{
     Devnet,
     cli::Cli,
@@ -41,6 +43,14 @@ fn access_record(devnet: &Devnet, id: &str) -> Value {
         found.is_some()
     });
     found.unwrap().1
+}
+
+/// The public key (hex) of the key file `name` in the working folder.
+fn public_key(cli: &Cli, name: &str) -> String {
+    keys::read_key(Path::new(&cli.key(name)))
+        .unwrap()
+        .public_key()
+        .to_string()
 }
 
 #[test]
@@ -80,7 +90,7 @@ fn the_gateway_serves_under_live_permissions_and_records_everything() {
     assert_eq!(recorded["record_count"], 12);
     assert_eq!(recorded["recorder_org"], "tax");
     assert_eq!(recorded["consumer_org"], "police");
-    assert!(recorded["requester"].is_string());
+    assert_eq!(recorded["requester"], public_key(&cli, "police-consumer"));
     // Twelve parcels, owned by distinct persons in the North district.
     assert_eq!(recorded["subject_refs"].as_array().unwrap().len(), 5);
 
@@ -110,6 +120,7 @@ fn the_gateway_serves_under_live_permissions_and_records_everything() {
         assert_eq!(record["refusal"], label, "{record}");
         assert_eq!(record["record_count"], 0);
         assert_eq!(record["subject_refs"], json!([]));
+        assert_eq!(record["requester"], public_key(&cli, key));
     }
 
     // The gateway's node goes away: the outbox holds what is served meanwhile.
