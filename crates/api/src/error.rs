@@ -115,6 +115,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_subject", message)
     }
 
+    /// More records match than one export holds.
+    pub fn export_too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "export_too_large", message)
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }

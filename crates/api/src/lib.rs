@@ -14,6 +14,9 @@
 //! declarations, and a test checks the one against the other. The JSON
 //! documents are those of `dirchain_schema::chain`, which the SDK reads.
 //!
+//! [serve] also serves the web explorer (`dirchain-explorer`) at `/`, beside
+//! these routes and outside the OpenAPI document: it is a client of them.
+//!
 //! Every failure, the framework's own rejections included, leaves as one JSON
 //! shape, `{"code": "...", "message": "..."}`: `code` is stable and meant for
 //! programs, `message` for people. JSON fields are snake_case, digests, keys
@@ -30,6 +33,8 @@
 //! | `GET /v1/tx/{hash}` | 200 `{"hash", "status": "pending"}`, `{"hash", "status": "finalized", "height", "index", "outcome"}` or `{"hash", "status": "rejected", "error": {"code", "message"}}`; 404 `{"hash", "status": "unknown"}` |
 //! | `GET /v1/accounts/{public_key}` | 200 `Account` `{"public_key", "next_nonce", "next_free_nonce"}` |
 //! | `GET /v1/blocks/{height}` or `/v1/blocks/latest` | 200 `BlockInfo` `{"header", "header_hex", "certificate_hex" (null for genesis), "txs"}` |
+//! | `GET /v1/network?blocks=` | 200 `Network`: the newest blocks this node applied (interval, finality as seen here) and which validators signed the newest certificates |
+//! | `GET /v1/txs` | 200 `Page<TxView>`, newest first (`height`, `kind`, `limit`, `cursor`) |
 //! | `GET /v1/proof/{key}` | 200 `Proof` `{"key", "value_hex" (null: absent), "proof_hex", "height", "header", "header_hex", "certificate_hex"}` |
 //! | `GET /v1/orgs` | 200 `Page<OrgView>` by id (`limit`, `cursor`) |
 //! | `GET /v1/orgs/{id}` | 200 `OrgDetail` `{"org", "members", "duties"}` |
@@ -39,7 +44,9 @@
 //! | `GET /v1/permissions/{id}?channel=` | 200 `PermissionView` |
 //! | `GET /v1/requests` | 200 `Page<RequestView>`, newest first (`consumer`, `owner`, `item`, `status` = pending/approved/denied, `channel`, `limit`, `cursor`) |
 //! | `GET /v1/requests/{id}?channel=` | 200 `RequestView` |
-//! | `GET /v1/access` | 200 `Page<AccessView>`, newest first (`consumer`, `provider`, `item`, `permission`, `from_ms`, `to_ms`, `refused`, `limit`, `cursor`) |
+//! | `GET /v1/access` | 200 `Page<AccessView>`, newest first (`consumer`, `provider`, `item`, `permission`, `from_ms`, `to_ms`, `refused` = true/false, `limit`, `cursor`) |
+//! | `GET /v1/access/daily` | 200 `AccessDaily`: accepted and refused per day (UTC) and consuming organisation (the filters of `/v1/access` without paging; the last 30 days by default, at most 367) |
+//! | `GET /v1/access/export` | 200 `text/csv`: every access the filters of `/v1/access` select, newest first; 400 `export_too_large` beyond 100,000 |
 //! | `GET /v1/access/{id}?channel=` | 200 `AccessView` |
 //! | `POST /v1/subjects/accesses` | 200 `Page<AccessView>` naming the person of `{"subject": "<raw identifier>", "limit"?, "cursor"?}` |
 //! | `GET /v1/notary/{digest}?channel=` | 200 `NotaryView` |

@@ -13,7 +13,7 @@ use commonware_codec::Encode;
 use commonware_cryptography::Signer;
 use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
 use dirchain_chain::{
-    NodeRole, Status, SubmitError, TxStatus,
+    FinalizedBlock, NodeRole, Status, SubmitError, TxStatus,
     handle::{CertifiedBlock, Nonces},
 };
 use dirchain_index::Queries;
@@ -40,7 +40,7 @@ use tower::ServiceExt;
 /// A short chain with real state proofs: the genesis block, and block 1
 /// whose state root commits to the test consortium's genesis state.
 pub struct MockChain {
-    blocks: Vec<CertifiedBlock>,
+    pub(crate) blocks: Vec<CertifiedBlock>,
     values: BTreeMap<StateKey, Vec<u8>>,
     proofs: HashMap<StateKey, StateProof>,
 }
@@ -149,6 +149,9 @@ impl MockNode {
     /// What `metrics` reports: the node's part of `/metrics`.
     pub const METRICS: &str = "# HELP chain_height Latest finalized and applied block.\n\
         # TYPE chain_height gauge\nchain_height 1\n# EOF\n";
+
+    /// How long after its timestamp the mock applied each block.
+    pub const FINALITY_MS: u64 = 25;
 
     pub fn new() -> Self {
         Self {
@@ -334,6 +337,39 @@ impl NodeApi for MockNode {
                 .and_then(|height| inner.blocks.get(height))
                 .cloned())
         }))
+    }
+
+    fn recent_blocks(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<FinalizedBlock>, SubmitError>> + Send {
+        ready(self.answer(|inner| {
+            Ok(inner
+                .blocks
+                .iter()
+                .skip(1)
+                .rev()
+                .take(limit)
+                .map(|certified| FinalizedBlock {
+                    height: certified.block.height,
+                    digest: certified.block.digest(),
+                    state_root: certified.block.state_root,
+                    txs: certified.block.txs.len(),
+                    timestamp_ms: certified.block.timestamp_ms,
+                    applied_at_ms: certified.block.timestamp_ms + Self::FINALITY_MS,
+                })
+                .collect())
+        }))
+    }
+
+    fn signers(&self, height: u64) -> impl Future<Output = Option<Vec<u32>>> + Send {
+        let inner = self.inner.lock().unwrap();
+        let certified = usize::try_from(height)
+            .ok()
+            .and_then(|height| inner.blocks.get(height))
+            .is_some_and(|block| block.finalization.is_some());
+        // The mock's one validator signs every certificate it has.
+        ready(certified.then(|| vec![0]))
     }
 
     fn prove(

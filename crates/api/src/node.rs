@@ -2,7 +2,7 @@
 //! the chain's [Handle] with the query index beside it.
 
 use dirchain_chain::{
-    Handle, Status, SubmitError, TxStatus,
+    FinalizedBlock, Handle, Status, SubmitError, TxStatus,
     handle::{CertifiedBlock, Nonces},
 };
 use dirchain_index::Queries;
@@ -37,6 +37,16 @@ pub trait NodeApi: Clone + Send + Sync + 'static {
         &self,
         height: u64,
     ) -> impl Future<Output = Result<Option<CertifiedBlock>, SubmitError>> + Send;
+
+    /// The last `limit` finalized blocks this node applied, newest first.
+    fn recent_blocks(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<FinalizedBlock>, SubmitError>> + Send;
+
+    /// The indices (in the key-ordered validator set) of the validators whose
+    /// signatures finalized block `height`; `None` without a certificate of its own.
+    fn signers(&self, height: u64) -> impl Future<Output = Option<Vec<u32>>> + Send;
 
     /// A proof of `key` (its value or its absence) and the height of the state
     /// it was made against.
@@ -114,6 +124,17 @@ impl NodeApi for Node {
         height: u64,
     ) -> impl Future<Output = Result<Option<CertifiedBlock>, SubmitError>> + Send {
         self.handle.block(height)
+    }
+
+    fn recent_blocks(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<FinalizedBlock>, SubmitError>> + Send {
+        self.handle.recent(limit)
+    }
+
+    fn signers(&self, height: u64) -> impl Future<Output = Option<Vec<u32>>> + Send {
+        self.handle.signers(height)
     }
 
     fn prove(

@@ -4,7 +4,8 @@ use crate::{node::NodeApi, routes::router};
 use std::{future::Future, net::SocketAddr};
 use tokio::{net::TcpListener, task::JoinHandle};
 
-/// Binds `listen` and serves the API from `node` until `shutdown` resolves;
+/// Binds `listen` and serves the API from `node`, and the web explorer at
+/// `/` beside it, until `shutdown` resolves;
 /// then finishes the requests in flight and the task ends. Returns the bound
 /// address (so port 0 can be asked for) and the serving task.
 pub async fn serve<N: NodeApi>(
@@ -14,7 +15,7 @@ pub async fn serve<N: NodeApi>(
 ) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(listen).await?;
     let bound = listener.local_addr()?;
-    let app = router(node);
+    let app = dirchain_explorer::routes().merge(router(node));
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

@@ -83,6 +83,11 @@ pub(crate) enum Message {
         height: u64,
         reply: oneshot::Sender<Option<FinalizedBlock>>,
     },
+    /// The last `limit` finalized blocks this node applied, newest first.
+    Recent {
+        limit: usize,
+        reply: oneshot::Sender<Vec<FinalizedBlock>>,
+    },
     /// Committed values of `keys`, and the height they were read at.
     Records {
         keys: Vec<StateKey>,
@@ -114,9 +119,14 @@ pub struct Nonces {
 /// A recently finalized block, as this node applied it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FinalizedBlock {
+    pub height: u64,
     pub digest: Digest,
     pub state_root: Digest,
     pub txs: usize,
+    /// The time its proposer gave it.
+    pub timestamp_ms: u64,
+    /// When this node applied it, by this node's clock: finality as seen here.
+    pub applied_at_ms: u64,
 }
 
 /// The committed tip, shared with the application so it knows how far back to walk.
@@ -191,6 +201,15 @@ impl Mailbox {
         let (reply, rx) = oneshot::channel();
         self.0
             .send(Message::Finalized { height, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)
+    }
+
+    pub async fn recent(&self, limit: usize) -> Result<Vec<FinalizedBlock>, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::Recent { limit, reply })
             .await
             .map_err(|_| SubmitError::Unavailable)?;
         rx.await.map_err(|_| SubmitError::Unavailable)
@@ -271,7 +290,7 @@ pub(crate) struct Executor<E: Storage + Clock + Metrics + Spawner> {
     rejections: HashMap<Digest, (&'static str, String)>,
     rejection_order: VecDeque<Digest>,
     /// The last [MAX_RECENT_BLOCKS] finalized blocks, oldest first.
-    recent_blocks: VecDeque<(u64, FinalizedBlock)>,
+    recent_blocks: VecDeque<FinalizedBlock>,
     shared: Arc<Shared>,
     role: NodeRole,
     public_key: PublicKey,
@@ -393,9 +412,13 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                     let block = self
                         .recent_blocks
                         .iter()
-                        .find(|(h, _)| *h == height)
-                        .map(|(_, block)| *block);
+                        .find(|block| block.height == height)
+                        .copied();
                     let _ = reply.send(block);
+                }
+                Message::Recent { limit, reply } => {
+                    let blocks = self.recent_blocks.iter().rev().take(limit).copied();
+                    let _ = reply.send(blocks.collect());
                 }
                 Message::TxStatus { hash, reply } => {
                     let status = self.tx_status(&hash);
@@ -701,14 +724,14 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         for receipt in receipts {
             self.remember(receipt.tx, height, receipt.index, receipt.outcome);
         }
-        self.recent_blocks.push_back((
+        self.recent_blocks.push_back(FinalizedBlock {
             height,
-            FinalizedBlock {
-                digest: block.digest(),
-                state_root: self.ledger.root(),
-                txs: block.inner().0.txs.len(),
-            },
-        ));
+            digest: block.digest(),
+            state_root: self.ledger.root(),
+            txs: block.inner().0.txs.len(),
+            timestamp_ms: block.inner().0.timestamp_ms,
+            applied_at_ms: now,
+        });
         if self.recent_blocks.len() > MAX_RECENT_BLOCKS {
             self.recent_blocks.pop_front();
         }

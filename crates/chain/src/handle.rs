@@ -155,6 +155,31 @@ impl Handle {
         self.executor.finalized(height).await
     }
 
+    /// The last `limit` finalized blocks (at most
+    /// [MAX_RECENT_BLOCKS](crate::limits::MAX_RECENT_BLOCKS)) this node applied since it
+    /// started, newest first.
+    pub async fn recent(&self, limit: usize) -> Result<Vec<FinalizedBlock>, SubmitError> {
+        self.executor.recent(limit).await
+    }
+
+    /// The validators (their indices in the ordered validator set) whose signatures
+    /// finalized block `height`; `None` when this node holds no certificate of its own
+    /// for it (genesis, a block finalized through a descendant, or not yet applied).
+    pub async fn signers(&self, height: u64) -> Option<Vec<u32>> {
+        if height == 0 || height > self.height() {
+            return None;
+        }
+        let finalization = self.marshal.get_finalization(Height::new(height)).await?;
+        Some(
+            finalization
+                .certificate
+                .signers
+                .iter()
+                .map(|signer| signer.get())
+                .collect(),
+        )
+    }
+
     pub async fn tx_status(&self, hash: Digest) -> Result<TxStatus, SubmitError> {
         self.executor.tx_status(hash).await
     }

@@ -161,7 +161,8 @@ fn connected_peers(metrics: &str) -> usize {
         .lines()
         .filter(|line| !line.starts_with('#'))
         .filter_map(|line| line.split_once('{').map(|(name, _)| name))
-        .filter(|name| name.ends_with("_tracker_connected"))
+        // `..._tracker_directory_connected` in this engine release.
+        .filter(|name| name.contains("_tracker_") && name.ends_with("_connected"))
         .count()
 }
 
@@ -172,12 +173,13 @@ mod tests {
     #[test]
     fn counts_one_connected_sample_per_peer() {
         let metrics = "\
-# HELP chain_p2p_tracker_connected Unix timestamp in milliseconds when each connected peer became active.
-# TYPE chain_p2p_tracker_connected gauge
-chain_p2p_tracker_connected{peer=\"ab\"} 1764000000000
-chain_p2p_tracker_connected{peer=\"cd\"} 1764000000001
-chain_p2p_tracker_blocked{peer=\"ef\"} 1764000000002
-chain_p2p_tracker_tracked 3
+# HELP chain_p2p_tracker_directory_connected Unix timestamp in milliseconds when each connected peer became active.
+# TYPE chain_p2p_tracker_directory_connected gauge
+chain_p2p_tracker_directory_connected{peer=\"ab\"} 1764000000000
+chain_p2p_tracker_directory_connected{peer=\"cd\"} 1764000000001
+chain_p2p_tracker_directory_blocked{peer=\"ef\"} 1764000000002
+chain_p2p_tracker_directory_tracked 3
+chain_node_consensus_batcher_inbound_messages_total{peer=\"ab\",message=\"Finalize\"} 24
 ";
         assert_eq!(connected_peers(metrics), 2);
         assert_eq!(connected_peers(""), 0);

@@ -714,13 +714,21 @@ async fn every_kind_of_transaction_is_indexed_and_queryable() {
     assert_eq!(
         accesses(AccessQuery {
             permission: Some(made.births_request.to_string()),
-            refused: Some(false),
             ..Default::default()
         }),
         [
             made.refused_access.to_string(),
             made.allowed_access.to_string()
         ]
+    );
+    assert_eq!(
+        accesses(AccessQuery {
+            permission: Some(made.births_request.to_string()),
+            refused: Some(false),
+            ..Default::default()
+        }),
+        [made.allowed_access.to_string()],
+        "refused=false keeps the exchanges within a live permission"
     );
     let refused_at = refused.at;
     assert_eq!(

@@ -200,3 +200,65 @@ pub struct Proof {
     pub header_hex: String,
     pub certificate_hex: String,
 }
+
+/// How many of the newest blocks `GET /v1/network` describes by default, and
+/// at most.
+pub const DEFAULT_NETWORK_BLOCKS: u32 = 120;
+pub const MAX_NETWORK_BLOCKS: u32 = 1_000;
+/// How many of the newest finalization certificates `GET /v1/network` reads
+/// to tell which validators are signing.
+pub const NETWORK_CERTIFICATES: u32 = 20;
+
+/// Query of `GET /v1/network`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkQuery {
+    /// Blocks to describe, newest first: 1 to 1000; 120 when absent.
+    pub blocks: Option<u32>,
+}
+
+/// `GET /v1/network`: the network's recent life as this node saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Network {
+    pub chain_id: String,
+    pub height: u64,
+    /// Every validator, in the order certificates number them (by key).
+    pub validators: Vec<ValidatorActivity>,
+    /// The finalization certificates the validators' activity was read from.
+    pub certificates: u32,
+    /// The newest blocks this node applied since it started, newest first.
+    pub blocks: Vec<BlockSummary>,
+}
+
+/// A validator's signatures in the newest finalization certificates. A
+/// certificate needs only a quorum, so a slow but live validator may be
+/// missing from some; one missing from all of them is not voting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ValidatorActivity {
+    pub public_key: String,
+    /// Whether this node is this validator.
+    pub this_node: bool,
+    /// Certificates, of [Network::certificates], it signed.
+    pub signed: u32,
+    /// The newest of those blocks it signed the certificate of.
+    pub last_signed_height: Option<u64>,
+}
+
+/// A finalized block as this node applied it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlockSummary {
+    pub height: u64,
+    pub digest: String,
+    pub txs: usize,
+    /// The time its proposer gave it.
+    pub timestamp_ms: u64,
+    /// Since its parent's timestamp; null for the oldest block listed.
+    pub interval_ms: Option<u64>,
+    /// From its timestamp to this node applying it: finality as seen here.
+    pub finality_ms: u64,
+}

@@ -887,12 +887,28 @@ pub struct AccessQuery {
     pub from_ms: Option<u64>,
     /// Before this time (exclusive).
     pub to_ms: Option<u64>,
-    /// Only refused attempts.
+    /// `true`: only refused attempts; `false`: only exchanges within a live
+    /// permission; both when absent.
     pub refused: Option<bool>,
     /// Entries per page: 1 to 500 ([MAX_LIMIT]); 50 ([DEFAULT_LIMIT]) when absent.
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page; the first page when absent.
     pub cursor: Option<String>,
+}
+
+impl AccessQuery {
+    /// The query's filters, without its paging.
+    pub fn filter(&self) -> AccessFilter {
+        AccessFilter {
+            consumer: self.consumer.clone(),
+            provider: self.provider.clone(),
+            item: self.item.clone(),
+            permission: self.permission.clone(),
+            from_ms: self.from_ms,
+            to_ms: self.to_ms,
+            refused: self.refused,
+        }
+    }
 }
 
 /// Governance proposals, newest first.
@@ -1092,4 +1108,87 @@ mod tests {
         };
         assert!(!format!("{q:?}").contains("110101199003072345"));
     }
+}
+
+/// Finalized transactions, newest first (chain order).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema, utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+#[serde(default, deny_unknown_fields)]
+pub struct TxQuery {
+    /// Only the transactions of this block.
+    pub height: Option<u64>,
+    /// Only this kind ("publish-item", "record-access", ...).
+    pub kind: Option<String>,
+    /// Entries per page: 1 to 500 ([MAX_LIMIT]); 50 ([DEFAULT_LIMIT]) when absent.
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; the first page when absent.
+    pub cursor: Option<String>,
+}
+
+/// Most days one `GET /v1/access/daily` answer covers: a year and a day, so
+/// a leap year fits.
+pub const MAX_DAILY_DAYS: u64 = 367;
+
+/// Most rows one `GET /v1/access/export` answers; a larger export is refused
+/// whole (never cut short), so the filters must narrow it.
+pub const MAX_EXPORT_ROWS: u64 = 100_000;
+
+/// The filters of [AccessQuery] without paging, for the routes that take
+/// every matching access at once: `GET /v1/access/daily` (counts per day,
+/// over at most [MAX_DAILY_DAYS] days: the last 30 when `from_ms` is absent,
+/// up to now when `to_ms` is) and `GET /v1/access/export` (CSV, at most
+/// [MAX_EXPORT_ROWS] rows).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema, utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessFilter {
+    /// The organisation the permission was granted to.
+    pub consumer: Option<String>,
+    /// The organisation that provided the data (the item's owner).
+    pub provider: Option<String>,
+    pub item: Option<String>,
+    /// The permission named (hex).
+    pub permission: Option<String>,
+    /// From this time on (inclusive, ms since the Unix epoch).
+    pub from_ms: Option<u64>,
+    /// Before this time (exclusive).
+    pub to_ms: Option<u64>,
+    /// `true`: only refused attempts; `false`: only exchanges within a live
+    /// permission; both when absent.
+    pub refused: Option<bool>,
+}
+
+/// Accesses of one day (UTC) by one consuming organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessDay {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    /// The consuming organisation; null for attempts under a permission that
+    /// does not exist.
+    pub consumer_org: Option<String>,
+    /// Exchanges within a live permission.
+    pub accepted: u64,
+    /// Refused attempts.
+    pub refused: u64,
+}
+
+/// `GET /v1/access/daily`: days in order, organisations by id within a day;
+/// days without accesses are absent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessDaily {
+    pub from_ms: u64,
+    pub to_ms: u64,
+    pub days: Vec<AccessDay>,
+    /// The last block the answer reflects.
+    pub indexed_height: u64,
 }

@@ -9,6 +9,7 @@ mod blocks;
 mod catalog;
 mod health;
 mod metrics;
+mod network;
 mod notary;
 mod orgs;
 mod permissions;
@@ -18,6 +19,7 @@ mod requests;
 mod status;
 mod subjects;
 mod tx;
+mod txs;
 
 #[cfg(test)]
 mod tests;
@@ -75,6 +77,8 @@ fn operations<N: NodeApi>() -> OpenApiRouter<N> {
         .merge(metrics::routes())
         .merge(status::routes())
         .merge(tx::routes())
+        .merge(txs::routes())
+        .merge(network::routes())
         .merge(accounts::routes())
         .merge(blocks::routes())
         .merge(proof::routes())

@@ -8,7 +8,10 @@ use crate::{
 };
 use dirchain_schema::{
     hex,
-    records::{AccessQuery, AccessView, Page, PageQuery},
+    records::{
+        AccessDaily, AccessDay, AccessFilter, AccessQuery, AccessView, MAX_DAILY_DAYS, Page,
+        PageQuery,
+    },
 };
 use dirchain_types::{
     ids::{Digest, SubjectRef},
@@ -20,42 +23,19 @@ impl Queries {
     /// Access records, newest first (chain order). See [AccessQuery].
     pub fn accesses(&self, q: &AccessQuery) -> Result<Page<AccessView>, QueryError> {
         let (limit, rows) = limits(q.limit);
+        let filter = q.filter();
         let before = match &q.cursor {
             Some(c) => Some(cursor::parse_seq(cursor::ACCESS, c)?),
             None => None,
         };
-        let permission = match &q.permission {
-            Some(p) => Some(hex::digest(p).ok_or_else(|| QueryError::BadFilter {
-                field: "permission",
-                reason: format!("{p:?} is not a permission id (64 hex characters)"),
-            })?),
-            None => None,
-        };
+        let permission = permission_filter(&q.permission)?;
         self.read(|conn, height| {
             let mut f = Filter::default();
             if let Some(seq) = before {
                 let p = f.bind(seq);
                 f.and(format!("seq < {p}"));
             }
-            if let Some(from) = q.from_ms {
-                let p = f.bind(first_position_at(conn, from)?);
-                f.and(format!("seq >= {p}"));
-            }
-            if let Some(to) = q.to_ms {
-                let p = f.bind(first_position_at(conn, to)?);
-                f.and(format!("seq < {p}"));
-            }
-            f.eq_opt("consumer_org", &q.consumer);
-            f.eq_opt("owner_org", &q.provider);
-            f.eq_opt("item", &q.item);
-            if let Some(id) = &permission {
-                f.eq("permission_key", key64(id));
-                f.eq("permission", id.as_ref().to_vec());
-            }
-            if q.refused.unwrap_or(false) {
-                // Literal, so the planner can use the partial index of refusals.
-                f.and("refused = 1");
-            }
+            narrow(conn, &mut f, &filter, permission.as_ref())?;
             let sql = format!(
                 "SELECT seq, channel, record FROM access{} ORDER BY seq DESC LIMIT {rows}",
                 f.sql()
@@ -72,6 +52,78 @@ impl Queries {
             Ok(page(found, limit, height, |seq| {
                 cursor::seq(cursor::ACCESS, *seq)
             }))
+        })
+    }
+
+    /// Access records counted per day (UTC) and consuming organisation over
+    /// `from_ms..to_ms`. See [AccessFilter]; `now_ms` ends the range
+    /// when the query does not.
+    pub fn access_daily(&self, q: &AccessFilter, now_ms: u64) -> Result<AccessDaily, QueryError> {
+        let to_ms = q.to_ms.unwrap_or(now_ms);
+        let from_ms = q
+            .from_ms
+            .unwrap_or_else(|| to_ms.saturating_sub(DEFAULT_DAILY_DAYS * DAY_MS));
+        if from_ms >= to_ms {
+            return Err(QueryError::BadFilter {
+                field: "from_ms",
+                reason: format!("{from_ms} is not before to_ms ({to_ms})"),
+            });
+        }
+        if to_ms - from_ms > MAX_DAILY_DAYS * DAY_MS {
+            return Err(QueryError::BadFilter {
+                field: "to_ms",
+                reason: format!("the range may span at most {MAX_DAILY_DAYS} days"),
+            });
+        }
+        let permission = permission_filter(&q.permission)?;
+        self.read(|conn, height| {
+            let mut f = Filter::default();
+            let range = AccessFilter {
+                from_ms: Some(from_ms),
+                to_ms: Some(to_ms),
+                ..q.clone()
+            };
+            narrow(conn, &mut f, &range, permission.as_ref())?;
+            // An access's time is its block's, held by its transaction (same `seq`).
+            let sql = format!(
+                "SELECT strftime('%Y-%m-%d', t.at / 1000, 'unixepoch') AS day, a.consumer_org,
+                        sum(a.refused = 0), sum(a.refused = 1)
+                 FROM (SELECT seq, consumer_org, refused FROM access{}) a
+                 JOIN txs t ON t.seq = a.seq
+                 GROUP BY day, a.consumer_org ORDER BY day, a.consumer_org",
+                f.sql()
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let days = stmt
+                .query_map(f.params(), |row| {
+                    Ok(AccessDay {
+                        day: row.get(0)?,
+                        consumer_org: row.get(1)?,
+                        accepted: uint(row.get(2)?),
+                        refused: uint(row.get(3)?),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(AccessDaily {
+                from_ms,
+                to_ms,
+                days,
+                indexed_height: height,
+            })
+        })
+    }
+
+    /// How many access records match `q` (over all time when it names no range).
+    pub fn access_count(&self, filter: &AccessFilter) -> Result<u64, QueryError> {
+        let permission = permission_filter(&filter.permission)?;
+        self.read(|conn, _| {
+            let mut f = Filter::default();
+            narrow(conn, &mut f, filter, permission.as_ref())?;
+            let sql = format!("SELECT count(*) FROM access{}", f.sql());
+            let count: i64 = conn
+                .prepare_cached(&sql)?
+                .query_row(f.params(), |row| row.get(0))?;
+            Ok(uint(count))
         })
     }
 
@@ -139,6 +191,54 @@ impl Queries {
             })
         })
     }
+}
+
+/// Days of `GET /v1/access/daily` when the query gives no start.
+const DEFAULT_DAILY_DAYS: u64 = 30;
+const DAY_MS: u64 = 86_400_000;
+
+fn permission_filter(permission: &Option<String>) -> Result<Option<Digest>, QueryError> {
+    permission
+        .as_ref()
+        .map(|p| {
+            hex::digest(p).ok_or_else(|| QueryError::BadFilter {
+                field: "permission",
+                reason: format!("{p:?} is not a permission id (64 hex characters)"),
+            })
+        })
+        .transpose()
+}
+
+/// Adds the conditions of `n` (its permission parsed) on the `access` table
+/// to `f`.
+fn narrow(
+    conn: &Connection,
+    f: &mut Filter,
+    n: &AccessFilter,
+    permission: Option<&Digest>,
+) -> Result<(), QueryError> {
+    if let Some(from) = n.from_ms {
+        let p = f.bind(first_position_at(conn, from)?);
+        f.and(format!("seq >= {p}"));
+    }
+    if let Some(to) = n.to_ms {
+        let p = f.bind(first_position_at(conn, to)?);
+        f.and(format!("seq < {p}"));
+    }
+    f.eq_opt("consumer_org", &n.consumer);
+    f.eq_opt("owner_org", &n.provider);
+    f.eq_opt("item", &n.item);
+    if let Some(id) = permission {
+        f.eq("permission_key", key64(id));
+        f.eq("permission", id.as_ref().to_vec());
+    }
+    // Literals, so the planner can use the partial index of refusals.
+    match n.refused {
+        Some(true) => f.and("refused = 1"),
+        Some(false) => f.and("refused = 0"),
+        None => {}
+    }
+    Ok(())
 }
 
 /// The chain position of the first transaction of the first block at or

@@ -17,6 +17,7 @@ pub(crate) const PERMISSIONS: &str = "p";
 pub(crate) const ACCESS: &str = "a";
 pub(crate) const SUBJECT: &str = "s";
 pub(crate) const PROPOSALS: &str = "g";
+pub(crate) const TXS: &str = "t";
 
 fn encode(list: &str, parts: &[String]) -> String {
     let mut text = list.to_string();

@@ -5,17 +5,19 @@ use super::{
     record,
 };
 use crate::{
+    changes::position,
     error::QueryError,
-    sql::{key64, uint},
+    sql::{int, key64, uint},
 };
 use dirchain_schema::hex;
 use dirchain_schema::records::{
     AssetDetail, AssetEventView, AssetView, NotaryView, Page, ProposalQuery, ProposalView,
-    TxOutcome, TxView,
+    TxOutcome, TxQuery, TxView,
 };
 use dirchain_types::{
     ids::{ChannelId, Digest},
     records::{Asset, AssetEvent, NotaryRecord, Proposal, ProposalStatus},
+    tx::TxKind,
 };
 use rusqlite::{OptionalExtension, params};
 
@@ -117,31 +119,69 @@ impl Queries {
     /// A finalized transaction by hash.
     pub fn tx(&self, hash: &Digest) -> Result<Option<TxView>, QueryError> {
         self.read(|conn, _| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT t.height, t.idx, t.at, t.kind, t.signer, t.channel, t.refusal, m.org
-                 FROM txs t LEFT JOIN members m ON m.key = t.signer
-                 WHERE t.hash_key = ?1 AND t.hash = ?2",
-            )?;
-            stmt.query_row(params![key64(hash), hash.as_ref()], |row| {
-                let refusal: Option<String> = row.get(6)?;
-                Ok(TxView {
-                    hash: hash.to_string(),
-                    height: uint(row.get(0)?),
-                    index: row.get(1)?,
-                    at: uint(row.get(2)?),
-                    kind: row.get(3)?,
-                    signer: hex::encode(&row.get::<_, Vec<u8>>(4)?),
-                    channel: row.get(5)?,
-                    outcome: match refusal {
-                        Some(_) => TxOutcome::AccessRefused,
-                        None => TxOutcome::Applied,
-                    },
-                    refusal,
-                    signer_org: row.get(7)?,
+            let sql = format!("{TX_VIEW} WHERE t.hash_key = ?1 AND t.hash = ?2");
+            conn.prepare_cached(&sql)?
+                .query_row(params![key64(hash), hash.as_ref()], |row| {
+                    tx_view(row).map(|(tx, _)| tx)
                 })
-            })
-            .optional()
-            .map_err(QueryError::from)
+                .optional()
+                .map_err(QueryError::from)
         })
     }
+
+    /// Finalized transactions, newest first (chain order). See [TxQuery].
+    pub fn txs(&self, q: &TxQuery) -> Result<Page<TxView>, QueryError> {
+        let (limit, rows) = limits(q.limit);
+        let mut f = Filter::default();
+        if let Some(c) = &q.cursor {
+            let p = f.bind(cursor::parse_seq(cursor::TXS, c)?);
+            f.and(format!("t.seq < {p}"));
+        }
+        if let Some(height) = q.height {
+            let (first, next) = (
+                f.bind(int(position(height, 0))),
+                f.bind(int(position(height + 1, 0))),
+            );
+            f.and(format!("t.seq >= {first} AND t.seq < {next}"));
+        }
+        if let Some(kind) = &q.kind {
+            let kind = label("kind", kind, TxKind::ALL, TxKind::label)?;
+            f.eq("t.kind", kind.to_string());
+        }
+        let sql = format!("{TX_VIEW}{} ORDER BY t.seq DESC LIMIT {rows}", f.sql());
+        self.read(|conn, height| {
+            let found = conn
+                .prepare_cached(&sql)?
+                .query_map(f.params(), tx_view)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(page(found, limit, height, |seq| {
+                cursor::seq(cursor::TXS, *seq)
+            }))
+        })
+    }
+}
+
+/// The columns [tx_view] reads, with the signer's organisation.
+const TX_VIEW: &str =
+    "SELECT t.hash, t.height, t.idx, t.at, t.kind, t.signer, t.channel, t.refusal, m.org, t.seq
+     FROM txs t LEFT JOIN members m ON m.key = t.signer";
+
+fn tx_view(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TxView, i64)> {
+    let refusal: Option<String> = row.get(7)?;
+    let view = TxView {
+        hash: hex::encode(&row.get::<_, Vec<u8>>(0)?),
+        height: uint(row.get(1)?),
+        index: row.get(2)?,
+        at: uint(row.get(3)?),
+        kind: row.get(4)?,
+        signer: hex::encode(&row.get::<_, Vec<u8>>(5)?),
+        channel: row.get(6)?,
+        outcome: match refusal {
+            Some(_) => TxOutcome::AccessRefused,
+            None => TxOutcome::Applied,
+        },
+        refusal,
+        signer_org: row.get(8)?,
+    };
+    Ok((view, row.get(9)?))
 }

@@ -1,0 +1,134 @@
+// Check a file against the notary. The file is hashed here, in the browser
+// (it never leaves the machine); the node is asked for a proof of the
+// notarization's presence or absence, and the proof and the finalization
+// certificate of the block it was made at are verified here too, against the
+// validators the network was founded with. Nothing the node says is shown as
+// verified unless it comes out of those checks.
+
+import { find, get, time } from "./api.js";
+import { facts, fill, h, problem, section } from "./dom.js";
+import { VerifyError, consensusNamespace, notaryKey, verifyProofDoc } from "./verify.js";
+
+/** The channel notarizations are checked in. */
+const CHANNEL = "main";
+
+const hex = bytes => Array.from(bytes, b => b.toString(16).padStart(2, "0")).join("");
+
+export async function render(main) {
+  const input = h("input", { id: "file", type: "file" });
+  const drop = h("div", { class: "drop" },
+    h("label", { for: "file" }, "Choose a file to check"), input,
+    h("p", { class: "note" }, "…or drop it here. The file is hashed in this browser and never sent anywhere; only its SHA-256 digest is looked up."));
+  const out = h("div", { "aria-live": "polite", id: "notary-result" });
+  fill(main, h("h1", {}, "Notary check"), drop, out);
+  const check = async file => {
+    if (!file) return;
+    fill(out, h("p", { class: "loading" }, `Hashing ${file.name}…`));
+    try {
+      const digest = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", await file.arrayBuffer())));
+      fill(out, h("p", { class: "loading" }, "Asking the node for a proof…"));
+      fill(out, await verdict(file, digest));
+    } catch (error) {
+      fill(out, problem(error));
+    }
+  };
+  input.addEventListener("change", () => check(input.files[0]));
+  drop.addEventListener("dragover", e => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", e => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    check(e.dataTransfer.files[0]);
+  });
+}
+
+async function verdict(file, digest) {
+  const status = await get("/v1/status");
+  const key = await notaryKey(CHANNEL, digest);
+  const doc = await get(`/v1/proof/${key}`);
+  const trust = { namespace: await consensusNamespace(status.genesis), validators: status.validators };
+  let proven;
+  try {
+    proven = await verifyProofDoc(doc, key, trust);
+  } catch (error) {
+    const why = error instanceof VerifyError ? `${error.message} (${error.code})` : String(error);
+    return h("div", { class: "result bad", id: "notary-verdict", "data-verdict": "unverifiable" },
+      h("h2", {}, "The node's answer does not verify"),
+      h("p", {}, `The proof for ${file.name} was refused in this browser: ${why}. Do not rely on this node's answer; ask another node.`));
+  }
+  const checked = [
+    ["File", `${file.name} (${file.size} bytes)`],
+    ["SHA-256", h("code", { class: "hash" }, digest)],
+    ["Proven at", `block #${proven.height}, ${time(proven.timestamp_ms)}`],
+    ["Certificate", `signed by ${proven.signers.length} of ${status.validators.length} validators`],
+    ["Network", h("code", { class: "hash", title: "Compare with the genesis digest your consortium published" }, `genesis ${status.genesis}`)],
+    ["State root", h("code", { class: "hash" }, proven.state_root)],
+  ];
+  if (!proven.value) {
+    return h("div", { class: "result", id: "notary-verdict", "data-verdict": "absent" },
+      h("h2", {}, "Not notarized"),
+      h("p", {}, "Verified in this browser: the ledger holds no notarization of this file's digest."),
+      section("What was checked", facts(checked)));
+  }
+  const record = decodeNotary(proven.value);
+  if (!record || record.digest !== digest) {
+    return h("div", { class: "result bad", id: "notary-verdict", "data-verdict": "unverifiable" },
+      h("h2", {}, "The proven record is not this file's notarization"),
+      h("p", {}, "The proof holds, but the value it proves is not a notarization of this digest."));
+  }
+  // The index adds nothing the proof does not; it is asked only for a link to the transaction.
+  const view = await find(`/v1/notary/${digest}`, { channel: CHANNEL });
+  return h("div", { class: "result ok", id: "notary-verdict", "data-verdict": "notarized" },
+    h("h2", {}, "Notarized"),
+    h("p", {}, `Verified in this browser: notarized by ${record.org} on ${time(record.at)}, in block #${record.height}.`),
+    section("The notarization", facts([
+      ["Organisation", record.org],
+      ["Kind", record.kind],
+      ["Note", record.meta],
+      ["Notarized", time(record.at)],
+      ["In block", `#${record.height}`],
+      ["Transaction", view ? h("a", { href: `#/tx/${record.tx}` }, record.tx) : record.tx],
+    ])),
+    section("What was checked", facts(checked)));
+}
+
+/** A `NotaryRecord` as the ledger encodes it (digest, kind, meta, org,
+ * signer, tx, height, at); `null` if the bytes are not one. */
+export function decodeNotary(bytes) {
+  let at = 0;
+  const take = n => {
+    if (n > bytes.length - at) throw new RangeError("short");
+    const out = bytes.subarray(at, at + n);
+    at += n;
+    return out;
+  };
+  const varint = () => {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = take(1)[0];
+      value += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return value;
+    }
+    throw new RangeError("varint");
+  };
+  const text = () => new TextDecoder("utf-8", { fatal: true }).decode(take(varint()));
+  const u64 = () => {
+    const b = take(8);
+    return Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0));
+  };
+  try {
+    const record = {
+      digest: hex(take(32)),
+      kind: text(),
+      meta: text(),
+      org: text(),
+      signer: hex(take(32)),
+      tx: hex(take(32)),
+      height: u64(),
+      at: u64(),
+    };
+    return at === bytes.length ? record : null;
+  } catch {
+    return null;
+  }
+}
