@@ -11,6 +11,9 @@ import { VerifyError, consensusNamespace, notaryKey, verifyProofDoc } from "./ve
 
 /** The channel notarizations are checked in. */
 const CHANNEL = "main";
+/** Largest file the page hashes: WebCrypto hashes a file held whole in
+ * memory. Larger files: `dirchain notary check FILE` hashes as it reads. */
+const MAX_FILE_BYTES = 1024 ** 3;
 
 const hex = bytes => Array.from(bytes, b => b.toString(16).padStart(2, "0")).join("");
 
@@ -23,6 +26,10 @@ export async function render(main) {
   fill(main, h("h1", {}, "Notary check"), drop, out);
   const check = async file => {
     if (!file) return;
+    if (file.size > MAX_FILE_BYTES) {
+      fill(out, problem(new Error(`${file.name} is larger than 1 GiB, too large to hash in a browser; check it with \`dirchain notary check\` instead`)));
+      return;
+    }
     fill(out, h("p", { class: "loading" }, `Hashing ${file.name}…`));
     try {
       const digest = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", await file.arrayBuffer())));

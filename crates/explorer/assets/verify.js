@@ -19,8 +19,8 @@
 
 const subtle = globalThis.crypto.subtle;
 
-/// Why an answer was refused. `code` is stable, for programs; `message` is
-/// for people; `field` names the part of the answer at fault, when one is.
+// Why an answer was refused. `code` is stable, for programs; `message` is
+// for people; `field` names the part of the answer at fault, when one is.
 export class VerifyError extends Error {
   constructor(code, message, field) {
     super(message);
@@ -36,36 +36,36 @@ const malformed = (field, why) =>
 // ---------------------------------------------------------------------------
 // Constants of the wire formats.
 
-/// Prefix of every network's consensus namespace (`dirchain_types::genesis`).
+// Prefix of every network's consensus namespace (`dirchain_types::genesis`).
 const CONSENSUS_NAMESPACE = "dirchain/consensus/v1";
-/// Appended to the namespace for finalize votes (commonware simplex).
+// Appended to the namespace for finalize votes (commonware simplex).
 const FINALIZE_SUFFIX = "_FINALIZE";
-/// Domain of every state key (`dirchain_types::keys`).
+// Domain of every state key (`dirchain_types::keys`).
 const KEY_DOMAIN = "dirchain/state/v1";
-/// `Space::Notary` in `dirchain_types::keys`.
+// `Space::Notary` in `dirchain_types::keys`.
 const SPACE_NOTARY = 13;
-/// `MAX_ID_BYTES`: the longest identifier (a channel, here).
+// `MAX_ID_BYTES`: the longest identifier (a channel, here).
 const MAX_ID_BYTES = 64;
-/// `MAX_VALIDATORS`: a genesis names at most this many validators.
+// `MAX_VALIDATORS`: a genesis names at most this many validators.
 const MAX_VALIDATORS = 256;
-/// `dirchain_state::store::MAX_VALUE_BYTES`: the largest stored value.
+// `dirchain_state::store::MAX_VALUE_BYTES`: the largest stored value.
 const MAX_VALUE_BYTES = 64 * 1024;
-/// `MAX_PROOF_DIGESTS_PER_ELEMENT`: the most digests a one-element proof holds.
+// `MAX_PROOF_DIGESTS_PER_ELEMENT`: the most digests a one-element proof holds.
 const MAX_PROOF_DIGESTS = 122;
-/// `BITMAP_CHUNK_BYTES` of the store: 32 bytes, 256 operations per chunk.
+// `BITMAP_CHUNK_BYTES` of the store: 32 bytes, 256 operations per chunk.
 const CHUNK_BYTES = 32;
 const CHUNK_BITS = 256n;
-/// The grafting height: log2 of the chunk's bits.
+// The grafting height: log2 of the chunk's bits.
 const GRAFTING_HEIGHT = 8;
-/// An MMR holds at most 2^62 leaves (`mmr::Family::MAX_LEAVES`).
+// An MMR holds at most 2^62 leaves (`mmr::Family::MAX_LEAVES`).
 const MAX_LEAVES = 1n << 62n;
-/// Root domain tags: the MMR family (0) and qmdb's backward-fold bagging (1).
+// Root domain tags: the MMR family (0) and qmdb's backward-fold bagging (1).
 const MMR_DOMAIN = 0;
 const BACKWARD_FOLD_DOMAIN = 1;
-/// Operation tags of qmdb's `any` operations.
+// Operation tags of qmdb's `any` operations.
 const UPDATE_CONTEXT = 0xd2;
 const COMMIT_CONTEXT = 0xd3;
-/// `StateProof` tags and `ExclusionProof` variants.
+// `StateProof` tags and `ExclusionProof` variants.
 const TAG_INCLUSION = 0;
 const TAG_EXCLUSION = 1;
 const EXCLUSION_KEY_VALUE = 0;
@@ -92,7 +92,7 @@ function equalBytes(a, b) {
   return true;
 }
 
-/// Lexicographic order of byte strings: how Rust orders keys and digests.
+// Lexicographic order of byte strings: how Rust orders keys and digests.
 function compareBytes(a, b) {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
@@ -105,8 +105,8 @@ function toHex(bytes) {
   return s;
 }
 
-/// Strict hex, as the API speaks it: digits of either case, even length,
-/// nothing else (no `0x`, no spaces).
+// Strict hex, as the API speaks it: digits of either case, even length,
+// nothing else (no `0x`, no spaces).
 function unhex(field, text) {
   if (typeof text !== "string" || text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
     throw new VerifyError("malformed", `the ${field} is not hex`, field);
@@ -116,7 +116,7 @@ function unhex(field, text) {
   return out;
 }
 
-/// A 32-byte digest (key, root, hash) in strict hex.
+// A 32-byte digest (key, root, hash) in strict hex.
 function digestArg(field, text) {
   const bytes = unhex(field, text);
   if (bytes.length !== 32) throw malformed(field, "not 32 bytes");
@@ -139,7 +139,7 @@ function u32be(value) {
   return out;
 }
 
-/// LEB128, as commonware-codec writes `UInt` (lengths are `usize` as u32).
+// LEB128, as commonware-codec writes `UInt` (lengths are `usize` as u32).
 function varint(value) {
   let v = BigInt(value);
   const out = [];
@@ -152,13 +152,13 @@ function varint(value) {
   return Uint8Array.from(out);
 }
 
-/// A u64 for display: a Number while exact, a BigInt beyond 2^53.
+// A u64 for display: a Number while exact, a BigInt beyond 2^53.
 function u64Value(big) {
   return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
-/// Whether a JSON number (or BigInt) is exactly the u64 `big`. A number past
-/// 2^53 has lost digits in JSON.parse, so it is never taken as equal.
+// Whether a JSON number (or BigInt) is exactly the u64 `big`. A number past
+// 2^53 has lost digits in JSON.parse, so it is never taken as equal.
 function sameU64(json, big) {
   if (typeof json === "bigint") return json === big;
   return typeof json === "number" && Number.isSafeInteger(json) && json >= 0 && BigInt(json) === big;
@@ -178,7 +178,7 @@ class Reader {
     return malformed(this.field, why);
   }
 
-  /// Refuses before taking: no length read from the bytes is trusted.
+  // Refuses before taking: no length read from the bytes is trusted.
   need(n) {
     if (n > this.bytes.length - this.at) throw this.fail("it ends early");
   }
@@ -201,14 +201,14 @@ class Reader {
     return b === 1;
   }
 
-  /// A fixed-width big-endian u64 (commonware's `u64`).
+  // A fixed-width big-endian u64 (commonware's `u64`).
   u64() {
     const bytes = this.take(8);
     return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0);
   }
 
-  /// commonware-codec's varint decoder: at most `bits` bits (so at most
-  /// ceil(bits/7) bytes), and canonical (no trailing zero byte).
+  // commonware-codec's varint decoder: at most `bits` bits (so at most
+  // ceil(bits/7) bytes), and canonical (no trailing zero byte).
   varint(bits) {
     let result = 0n;
     let read = 0;
@@ -225,14 +225,14 @@ class Reader {
     }
   }
 
-  /// A length (`usize`, a u32 varint) within `0..=max`.
+  // A length (`usize`, a u32 varint) within `0..=max`.
   length(max) {
     const len = this.varint(32);
     if (len > BigInt(max)) throw this.fail(`a length of ${len} is above the limit of ${max}`);
     return Number(len);
   }
 
-  /// A byte vector of at most `max` bytes.
+  // A byte vector of at most `max` bytes.
   vecU8(max) {
     return this.take(this.length(max));
   }
@@ -241,14 +241,14 @@ class Reader {
     return this.bool() ? read() : null;
   }
 
-  /// An MMR location: a u64 varint no greater than MAX_LEAVES.
+  // An MMR location: a u64 varint no greater than MAX_LEAVES.
   location() {
     const loc = this.varint(64);
     if (loc > MAX_LEAVES) throw this.fail("a location is beyond the largest tree");
     return loc;
   }
 
-  /// `decode` (not `read`): every byte must be used.
+  // `decode` (not `read`): every byte must be used.
   end() {
     if (this.at !== this.bytes.length) throw this.fail("it has trailing bytes");
   }
@@ -280,10 +280,10 @@ function modInverse(a) {
   return modPow(a, P - 2n);
 }
 
-/// Whether 32 bytes decode as a curve point the way the Rust side decodes a
-/// public key (curve25519-dalek's `decompress`, ZIP-215): y is the low 255
-/// bits (reduced mod p; non-canonical encodings are accepted) and
-/// x^2 = (y^2 - 1) / (d y^2 + 1) must have a square root.
+// Whether 32 bytes decode as a curve point the way the Rust side decodes a
+// public key (curve25519-dalek's `decompress`, ZIP-215): y is the low 255
+// bits (reduced mod p; non-canonical encodings are accepted) and
+// x^2 = (y^2 - 1) / (d y^2 + 1) must have a square root.
 function isEd25519Point(bytes) {
   let y = 0n;
   for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? bytes[i] & 0x7f : bytes[i]);
@@ -309,14 +309,14 @@ async function ed25519Verify(publicKey, signature, message) {
 // ---------------------------------------------------------------------------
 // Keys and namespaces.
 
-/// The namespace consensus signs under: `dirchain/consensus/v1` followed by
-/// the genesis digest, so votes of one network are worthless on any other.
+// The namespace consensus signs under: `dirchain/consensus/v1` followed by
+// the genesis digest, so votes of one network are worthless on any other.
 export async function consensusNamespace(genesisDigestHex) {
   return concat(UTF8.encode(CONSENSUS_NAMESPACE), digestArg("genesis digest", genesisDigestHex));
 }
 
-/// Validates a channel as `Ident::new` does: 1 to 64 bytes of
-/// `[A-Za-z0-9._:/-]`.
+// Validates a channel as `Ident::new` does: 1 to 64 bytes of
+// `[A-Za-z0-9._:/-]`.
 function channelBytes(channel) {
   if (typeof channel !== "string" || !/^[A-Za-z0-9._:/-]{1,64}$/.test(channel)) {
     throw malformed("channel", `not an identifier of 1 to ${MAX_ID_BYTES} letters, digits or . _ : / -`);
@@ -324,10 +324,10 @@ function channelBytes(channel) {
   return UTF8.encode(channel);
 }
 
-/// The state key of the notary record of a document digest in `channel`
-/// (`dirchain_types::keys::notary_key`): sha256(domain, space, channel, id),
-/// with big-endian u32 length prefixes so (channel, id) pairs cannot collide.
-/// The explorer uses channel "main".
+// The state key of the notary record of a document digest in `channel`
+// (`dirchain_types::keys::notary_key`): sha256(domain, space, channel, id),
+// with big-endian u32 length prefixes so (channel, id) pairs cannot collide.
+// The explorer uses channel "main".
 export async function notaryKey(channel, digestHex) {
   const ch = channelBytes(channel);
   const id = digestArg("document digest", digestHex);
@@ -345,9 +345,9 @@ export async function notaryKey(channel, digestHex) {
 // ---------------------------------------------------------------------------
 // The validator set.
 
-/// The participants as consensus numbers them: `Set::from_iter_dedup` sorts
-/// the keys by their bytes and drops duplicates, and signer indices refer to
-/// that order, not to the order genesis lists them in.
+// The participants as consensus numbers them: `Set::from_iter_dedup` sorts
+// the keys by their bytes and drops duplicates, and signer indices refer to
+// that order, not to the order genesis lists them in.
 function participantsOf(trust) {
   if (!trust || !(trust.namespace instanceof Uint8Array)) {
     throw malformed("trust", "the consensus namespace must be bytes");
@@ -365,7 +365,7 @@ function participantsOf(trust) {
   return keys.filter((key, i) => i === 0 || compareBytes(keys[i - 1], key) !== 0);
 }
 
-/// Commonware's quorum for n participants tolerating f = (n - 1) / 3 faults.
+// Commonware's quorum for n participants tolerating f = (n - 1) / 3 faults.
 function quorum(n) {
   return n - Math.floor((n - 1) / 3);
 }
@@ -391,7 +391,7 @@ function decodeHeader(bytes) {
   return header;
 }
 
-/// The header as the API's JSON shows it (`dirchain_schema::chain::Header`).
+// The header as the API's JSON shows it (`dirchain_schema::chain::Header`).
 function headerView(header, digest) {
   return {
     digest: toHex(digest),
@@ -410,8 +410,8 @@ function headerView(header, digest) {
 // ---------------------------------------------------------------------------
 // Finalization certificates (simplex `Finalization<ed25519::Scheme, Digest>`).
 
-/// Decodes with the bound the Rust verifier uses: no more signers (bits) or
-/// signatures than there are validators.
+// Decodes with the bound the Rust verifier uses: no more signers (bits) or
+// signatures than there are validators.
 function decodeFinalization(bytes, participants) {
   const r = new Reader(bytes, "finalization certificate");
   const proposal = {
@@ -444,17 +444,17 @@ function encodeProposal(p) {
   return concat(varint(p.epoch), varint(p.view), varint(p.parent), p.payload);
 }
 
-/// The exact bytes a validator signs for a finalize vote: commonware's
-/// `union_unique(namespace ++ "_FINALIZE", proposal)`, i.e. the namespace
-/// length as a varint, the namespace, then the encoded proposal.
+// The exact bytes a validator signs for a finalize vote: commonware's
+// `union_unique(namespace ++ "_FINALIZE", proposal)`, i.e. the namespace
+// length as a varint, the namespace, then the encoded proposal.
 function finalizeMessage(namespace, proposal) {
   const ns = concat(namespace, UTF8.encode(FINALIZE_SUFFIX));
   return concat(varint(ns.length), ns, encodeProposal(proposal));
 }
 
-/// `Generic::verify_certificate` of the Ed25519 scheme: the bitmap covers
-/// exactly the validator set, one signature per signer, at least a quorum of
-/// signers, and every signature valid for its signer's key.
+// `Generic::verify_certificate` of the Ed25519 scheme: the bitmap covers
+// exactly the validator set, one signature per signer, at least a quorum of
+// signers, and every signature valid for its signer's key.
 async function signaturesHold(certificate, participants, namespace) {
   const { bits, signers, signatures, proposal } = certificate;
   if (bits !== participants.length) return false;
@@ -468,8 +468,8 @@ async function signaturesHold(certificate, participants, namespace) {
   return true;
 }
 
-/// Checks a certificate (bytes) against a decoded header, as
-/// `Verifier::verify_certificate` does. Returns the block digest and signers.
+// Checks a certificate (bytes) against a decoded header, as
+// `Verifier::verify_certificate` does. Returns the block digest and signers.
 async function checkCertificate(headerBytes, header, certificateBytes, participants, namespace) {
   const certificate = decodeFinalization(certificateBytes, participants.length);
   const digest = await sha256(headerBytes);
@@ -496,10 +496,10 @@ async function checkCertificate(headerBytes, header, certificateBytes, participa
   return { digest, signers: certificate.signers };
 }
 
-/// Checks that `certificateHex` finalizes the block whose encoded header is
-/// `headerHex`: the header decodes, the certificate names this block's digest
-/// (SHA-256 of the header bytes) and round, and carries valid signatures of a
-/// quorum of `validators` under `namespace` (see `consensusNamespace`).
+// Checks that `certificateHex` finalizes the block whose encoded header is
+// `headerHex`: the header decodes, the certificate names this block's digest
+// (SHA-256 of the header bytes) and round, and carries valid signatures of a
+// quorum of `validators` under `namespace` (see `consensusNamespace`).
 export async function verifyCertificate(headerHex, certificateHex, { namespace, validators } = {}) {
   const participants = participantsOf({ namespace, validators });
   const block = await verifyBlock(headerHex, certificateHex, participants, namespace);
@@ -523,8 +523,8 @@ async function verifyBlock(headerHex, certificateHex, participants, namespace) {
 // ---------------------------------------------------------------------------
 // State proofs (`dirchain_state::store::StateProof`).
 
-/// `current::proof::operation::Proof` with 32-byte chunks: the operation's
-/// location, the bitmap chunk holding its activity bit, and the range proof.
+// `current::proof::operation::Proof` with 32-byte chunks: the operation's
+// location, the bitmap chunk holding its activity bit, and the range proof.
 function readOperationProof(r) {
   const loc = r.location();
   const chunk = r.take(CHUNK_BYTES);
@@ -571,27 +571,27 @@ function decodeStateProof(bytes) {
   return proof;
 }
 
-/// The encoded `Operation::Update` of qmdb's ordered variable database.
+// The encoded `Operation::Update` of qmdb's ordered variable database.
 function encodeUpdate(key, value, nextKey) {
   return concat(Uint8Array.of(UPDATE_CONTEXT), key, varint(value.length), value, nextKey);
 }
 
-/// The encoded `Operation::CommitFloor(metadata, floor)`.
+// The encoded `Operation::CommitFloor(metadata, floor)`.
 function encodeCommitFloor(metadata, floor) {
   const meta = metadata === null ? Uint8Array.of(0) : concat(Uint8Array.of(1), varint(metadata.length), metadata);
   return concat(Uint8Array.of(COMMIT_CONTEXT), meta, varint(floor));
 }
 
-/// `contains_cyclic(start..end, key)`: within [start, end), wrapping past the
-/// largest key when end <= start (the last key's span reaches the first).
+// `contains_cyclic(start..end, key)`: within [start, end), wrapping past the
+// largest key when end <= start (the last key's span reaches the first).
 function containsCyclic(start, end, key) {
   const afterStart = compareBytes(key, start) >= 0;
   const beforeEnd = compareBytes(key, end) < 0;
   return compareBytes(start, end) >= 0 ? afterStart || beforeEnd : afterStart && beforeEnd;
 }
 
-/// `StateProof::verify`: the value `key` holds under `root`, or null if the
-/// proof shows it holds nothing. Throws `bad_proof` otherwise.
+// `StateProof::verify`: the value `key` holds under `root`, or null if the
+// proof shows it holds nothing. Throws `bad_proof` otherwise.
 async function checkStateProof(proof, root, key) {
   switch (proof.kind) {
     case "inclusion": {
@@ -625,8 +625,8 @@ function badProof(kind) {
   );
 }
 
-/// `OperationProof::verify`: the operation's bit in its chunk is set (it is
-/// current, not superseded), and the range proof rebuilds `root`.
+// `OperationProof::verify`: the operation's bit in its chunk is set (it is
+// current, not superseded), and the range proof rebuilds `root`.
 async function operationIsActive(op, operation, root) {
   const bit = Number(op.loc % CHUNK_BITS);
   if ((op.chunk[bit >> 3] & (1 << (bit & 7))) === 0) return false;
@@ -634,16 +634,16 @@ async function operationIsActive(op, operation, root) {
   return rebuilt !== null && equalBytes(rebuilt, root);
 }
 
-/// MMR: every complete chunk's height-8 ancestor exists as soon as its leaves
-/// do (`grafting::graftable_chunks`: the first is born at 256 leaves).
+// MMR: every complete chunk's height-8 ancestor exists as soon as its leaves
+// do (`grafting::graftable_chunks`: the first is born at 256 leaves).
 function graftableChunks(leaves) {
   const birth = CHUNK_BITS;
   return leaves < birth ? 0n : (leaves - birth) / CHUNK_BITS + 1n;
 }
 
-/// `RangeProof::reconstruct_root` for one operation and its chunk: the
-/// canonical root `hash(ops_root || grafted_root [|| next_bit || partial])`,
-/// or null where the Rust code returns an error.
+// `RangeProof::reconstruct_root` for one operation and its chunk: the
+// canonical root `hash(ops_root || grafted_root [|| next_bit || partial])`,
+// or null where the Rust code returns an error.
 async function currentRoot(op, operation) {
   const startLoc = op.loc;
   const endLoc = startLoc + 1n;
@@ -680,9 +680,9 @@ async function currentRoot(op, operation) {
     : sha256(op.opsRoot, merkleRoot);
 }
 
-/// `grafting::Verifier`: hashes nodes with their ops-tree positions, and at
-/// the grafting height combines the ops subtree root with its bitmap chunk
-/// (`hash(chunk || subtree_root)`; an all-zero chunk leaves it as is).
+// `grafting::Verifier`: hashes nodes with their ops-tree positions, and at
+// the grafting height combines the ops subtree root with its bitmap chunk
+// (`hash(chunk || subtree_root)`; an all-zero chunk leaves it as is).
 function graftingVerifier(startChunk, chunks, graftable) {
   return {
     leaf: (pos, element) => sha256(u64be(pos), element),
@@ -707,14 +707,14 @@ function popcount(n) {
   return count;
 }
 
-/// The node position of leaf `loc` (equivalently, the size of an MMR of
-/// `loc` leaves): 2*loc - popcount(loc).
+// The node position of leaf `loc` (equivalently, the size of an MMR of
+// `loc` leaves): 2*loc - popcount(loc).
 function leafPosition(loc) {
   return 2n * loc - popcount(loc);
 }
 
-/// The peaks of an MMR of `leaves` leaves, oldest (tallest) first: one
-/// perfect tree per set bit of the leaf count. Same as `PeakIterator`.
+// The peaks of an MMR of `leaves` leaves, oldest (tallest) first: one
+// perfect tree per set bit of the leaf count. Same as `PeakIterator`.
 function mmrPeaks(leaves) {
   const peaks = [];
   let leafStart = 0n;
@@ -744,7 +744,7 @@ const isBefore = (tree, range) => leafEnd(tree) <= range.start;
 const isOutside = (tree, range) => isBefore(tree, range) || tree.leafStart >= range.end;
 const isInside = (tree, range) => tree.leafStart >= range.start && leafEnd(tree) <= range.end;
 
-/// Sibling positions a peak overlapping the range needs, left-first DFS.
+// Sibling positions a peak overlapping the range needs, left-first DFS.
 function collectSiblings(tree, range, out) {
   if (isOutside(tree, range)) {
     out.push(tree.pos);
@@ -753,10 +753,10 @@ function collectSiblings(tree, range, out) {
   }
 }
 
-/// `merkle::Proof::reconstruct_root_inner` under qmdb's backward-fold
-/// bagging: lays out the proof's digests as the prover did, rebuilds the
-/// peaks over the range from the elements, and folds the root. Null where
-/// the Rust code returns an error.
+// `merkle::Proof::reconstruct_root_inner` under qmdb's backward-fold
+// bagging: lays out the proof's digests as the prover did, rebuilds the
+// peaks over the range from the elements, and folds the root. Null where
+// the Rust code returns an error.
 async function reconstructRoot(op, hasher, elements, startLoc) {
   const { leaves, digests } = op;
   if (startLoc >= MAX_LEAVES) return null;
@@ -813,8 +813,8 @@ async function reconstructRoot(op, hasher, elements, startLoc) {
   return foldRoot(leaves, toFold, inactive, peakDigests);
 }
 
-/// `Subtree::reconstruct_digest`: a subtree outside the range is the next
-/// sibling digest, a leaf in the range is the next element's digest.
+// `Subtree::reconstruct_digest`: a subtree outside the range is the next
+// sibling digest, a leaf in the range is the next element's digest.
 async function rebuild(tree, range, hasher, state) {
   if (isOutside(tree, range)) {
     if (state.sibling >= state.siblings.length) return null;
@@ -832,8 +832,8 @@ async function rebuild(tree, range, hasher, state) {
   return hasher.node(tree, l, r);
 }
 
-/// `Hasher::root_with_folded_peaks` with backward-fold bagging:
-/// `hash(family || bagging || leaves [|| inactive] || folded peaks)`.
+// `Hasher::root_with_folded_peaks` with backward-fold bagging:
+// `hash(family || bagging || leaves [|| inactive] || folded peaks)`.
 async function foldRoot(leaves, toFold, committed, peaks) {
   const domain = Uint8Array.of(MMR_DOMAIN, BACKWARD_FOLD_DOMAIN);
   if (peaks.length === 0) {
@@ -857,9 +857,9 @@ async function foldRoot(leaves, toFold, committed, peaks) {
     : sha256(domain, u64be(leaves), u64be(BigInt(committed)), acc);
 }
 
-/// Checks a state proof (hex of the encoded `StateProof`) for `keyHex`
-/// against `stateRootHex` alone. `{value}`: the bytes the key holds, or null
-/// if it is proven absent. Throws `malformed` or `bad_proof`.
+// Checks a state proof (hex of the encoded `StateProof`) for `keyHex`
+// against `stateRootHex` alone. `{value}`: the bytes the key holds, or null
+// if it is proven absent. Throws `malformed` or `bad_proof`.
 export async function verifyStateProof(proofHex, stateRootHex, keyHex) {
   const root = digestArg("state root", stateRootHex);
   const key = digestArg("key", keyHex);
@@ -883,8 +883,8 @@ const HEADER_FIELDS = [
   ["txs_digest", "hex"],
 ];
 
-/// Whether the JSON header says exactly what the verified bytes say (hex in
-/// the lowercase the node writes, as the Rust comparison of strings does).
+// Whether the JSON header says exactly what the verified bytes say (hex in
+// the lowercase the node writes, as the Rust comparison of strings does).
 function headerMatches(json, header, digest) {
   if (json === null || typeof json !== "object") return false;
   const shown = headerView(header, digest);
@@ -906,10 +906,10 @@ function requireString(doc, field) {
   return doc[field];
 }
 
-/// Checks an answer of `GET /v1/proof/{key}` for `keyHex`: the block is final
-/// (its certificate holds for `trust = {namespace, validators}`), the proof
-/// shows what the key holds (or that it holds nothing) under that block's
-/// state root, and the JSON fields beside the signed bytes agree with them.
+// Checks an answer of `GET /v1/proof/{key}` for `keyHex`: the block is final
+// (its certificate holds for `trust = {namespace, validators}`), the proof
+// shows what the key holds (or that it holds nothing) under that block's
+// state root, and the JSON fields beside the signed bytes agree with them.
 export async function verifyProofDoc(doc, keyHex, trust) {
   const participants = participantsOf(trust);
   const key = digestArg("key", keyHex);

@@ -268,6 +268,7 @@ fn print_nodes(dir: &Path, manifest: &Manifest) {
             first.api,
             dir.join(init::GENESIS_FILE).display()
         );
+        println!("Explorer: http://{}/ (every node serves one)", first.api);
     }
     println!();
 }
