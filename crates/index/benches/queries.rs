@@ -36,8 +36,12 @@ const _: () = assert!(ITEMS_PER_BLOCK <= MAX_BLOCK_TXS && PERMISSIONS <= MAX_BLO
 /// One refused attempt in this many.
 const REFUSED_EVERY: u64 = 50;
 const RUNS: usize = 200;
+/// Runs of the queries that read most of the index (counts over a month).
+const HEAVY_RUNS: usize = 20;
+const WARM_RUNS: usize = 10;
 const START_MS: u64 = 1_700_000_000_000;
 const BLOCK_MS: u64 = 60_000;
+const DAY_MS: u64 = 86_400_000;
 
 const WORDS: &[&str] = &[
     "population",
@@ -468,14 +472,24 @@ struct Measured {
     rows: usize,
 }
 
-fn measure(name: &'static str, results: &mut Vec<Measured>, mut run: impl FnMut(usize) -> usize) {
+fn measure(name: &'static str, results: &mut Vec<Measured>, run: impl FnMut(usize) -> usize) {
+    measure_runs(name, RUNS, results, run);
+}
+
+/// [measure] with `runs` runs, for queries that read most of the index.
+fn measure_runs(
+    name: &'static str,
+    runs: usize,
+    results: &mut Vec<Measured>,
+    mut run: impl FnMut(usize) -> usize,
+) {
     // Warm the statement cache and the pages touched.
-    for i in 0..10 {
+    for i in 0..WARM_RUNS.min(runs) {
         run(i);
     }
-    let mut times = Vec::with_capacity(RUNS);
+    let mut times = Vec::with_capacity(runs);
     let mut rows = 0;
-    for i in 0..RUNS {
+    for i in 0..runs {
         let started = Instant::now();
         rows += run(i);
         times.push(started.elapsed());
@@ -483,9 +497,9 @@ fn measure(name: &'static str, results: &mut Vec<Measured>, mut run: impl FnMut(
     times.sort();
     results.push(Measured {
         name,
-        median: times[RUNS / 2],
-        p99: times[RUNS * 99 / 100],
-        rows: rows / RUNS,
+        median: times[runs / 2],
+        p99: times[runs * 99 / 100],
+        rows: rows / runs,
     });
 }
 
@@ -756,6 +770,70 @@ fn run_queries(q: &Queries, now: u64) -> Vec<Measured> {
             .unwrap()
             .map_or(0, |_| 1)
     });
+    measure("txs: newest", &mut r, |_| {
+        q.txs(&TxQuery::default()).unwrap().items.len()
+    });
+    let blocks = (ACCESSES / ACCESSES_PER_BLOCK) as u64;
+    measure("txs: one block (first page)", &mut r, |i| {
+        q.txs(&TxQuery {
+            height: Some((now - START_MS) / BLOCK_MS - 1 - i as u64 % blocks),
+            ..Default::default()
+        })
+        .unwrap()
+        .items
+        .len()
+    });
+    measure("txs: kind", &mut r, |_| {
+        q.txs(&TxQuery {
+            kind: Some("publish-item".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .items
+        .len()
+    });
+    let month = AccessFilter {
+        from_ms: Some(now - 30 * DAY_MS),
+        to_ms: Some(now),
+        ..Default::default()
+    };
+    measure_runs(
+        "access daily: a month, every record",
+        HEAVY_RUNS,
+        &mut r,
+        |_| q.access_daily(&month, now).unwrap().days.len(),
+    );
+    measure_runs(
+        "access daily: a month, one consumer",
+        HEAVY_RUNS,
+        &mut r,
+        |i| {
+            let filter = AccessFilter {
+                consumer: orgs(i),
+                ..month.clone()
+            };
+            q.access_daily(&filter, now).unwrap().days.len()
+        },
+    );
+    measure("access daily: a month, one item", &mut r, |i| {
+        let filter = AccessFilter {
+            item: item(i),
+            ..month.clone()
+        };
+        q.access_daily(&filter, now).unwrap().days.len()
+    });
+    measure_runs(
+        "access count: one consumer (export)",
+        HEAVY_RUNS,
+        &mut r,
+        |i| {
+            let filter = AccessFilter {
+                consumer: orgs(i),
+                ..Default::default()
+            };
+            q.access_count(&filter).unwrap() as usize
+        },
+    );
     measure("indexed height", &mut r, |_| {
         q.indexed_height().unwrap() as usize
     });
