@@ -98,6 +98,35 @@ impl Index {
         })
     }
 
+    /// [Index::open], except that a file made by another layout version is
+    /// deleted (with SQLite's files beside it) and made anew: the index is
+    /// derived, and the follower rebuilds it from the chain. Answers whether
+    /// it was rebuilt. A file of another genesis is still refused.
+    pub fn open_or_rebuild(
+        path: impl AsRef<Path>,
+        genesis: &Genesis,
+    ) -> Result<(Self, bool), IndexError> {
+        let path = path.as_ref();
+        match Self::open(path, genesis) {
+            Err(IndexError::LayoutVersion { .. }) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                    match std::fs::remove_file(&file) {
+                        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(IndexError::Corrupt(format!(
+                                "cannot delete {} to rebuild it: {error}",
+                                file.display()
+                            )));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok((Self::open(path, genesis)?, true))
+            }
+            opened => Ok((opened?, false)),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -256,6 +285,53 @@ mod tests {
             }
             other => panic!("expected a genesis mismatch, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_file_of_another_layout_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.sqlite");
+        let genesis = testkit::genesis();
+        let index = Index::open(&path, &genesis).unwrap();
+        // An older node's file: its layout version, and something of its own.
+        index
+            .conn
+            .execute_batch(&format!(
+                "UPDATE meta SET value = {} WHERE key = '{META_LAYOUT}';
+                 INSERT INTO meta (key, value) VALUES ('left by an older node', 1);",
+                LAYOUT_VERSION - 1
+            ))
+            .unwrap();
+        drop(index);
+        assert!(matches!(
+            Index::open(&path, &genesis),
+            Err(IndexError::LayoutVersion { .. })
+        ));
+        let (index, rebuilt) = Index::open_or_rebuild(&path, &genesis).unwrap();
+        assert!(rebuilt);
+        let left: i64 = index
+            .conn
+            .query_row(
+                "SELECT count(*) FROM meta WHERE key = 'left by an older node'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0, "made anew");
+        assert_eq!(
+            index.indexed_height().unwrap(),
+            None,
+            "to follow from genesis"
+        );
+        drop(index);
+        let (_, rebuilt) = Index::open_or_rebuild(&path, &genesis).unwrap();
+        assert!(!rebuilt, "a current file is kept");
+        let mut other = genesis.clone();
+        other.timestamp_ms += 1;
+        assert!(matches!(
+            Index::open_or_rebuild(&path, &other),
+            Err(IndexError::GenesisMismatch { .. })
+        ));
     }
 
     #[test]

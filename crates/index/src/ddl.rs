@@ -5,7 +5,7 @@
 
 /// Bumped whenever the tables change; an index of another version is refused
 /// (delete it and it is rebuilt).
-pub(crate) const LAYOUT_VERSION: i64 = 1;
+pub(crate) const LAYOUT_VERSION: i64 = 2;
 
 pub(crate) const TABLES: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -131,6 +131,19 @@ CREATE INDEX access_by_item ON access (item);
 CREATE INDEX access_by_permission ON access (permission_key);
 CREATE INDEX access_refused ON access (refused) WHERE refused = 1;
 
+-- Accesses counted per day (days since the Unix epoch, UTC), parties, item
+-- and outcome: a month's chart reads these, not a month of records. Absent
+-- parties and items (an unknown permission) are ''.
+CREATE TABLE access_days (
+    day INTEGER NOT NULL,
+    consumer_org TEXT NOT NULL,
+    owner_org TEXT NOT NULL,
+    item TEXT NOT NULL,
+    refused INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (day, consumer_org, owner_org, item, refused)
+) WITHOUT ROWID;
+
 -- The subject's full pseudonym is checked against the record when read.
 CREATE TABLE access_subjects (
     subject_key INTEGER NOT NULL,
@@ -182,4 +195,5 @@ CREATE TABLE txs (
     refusal TEXT
 );
 CREATE INDEX txs_by_hash ON txs (hash_key);
+CREATE INDEX txs_by_kind ON txs (kind, seq);
 "#;

@@ -15,6 +15,9 @@ const CACHE_KIB: i64 = 32 * 1024;
 pub(crate) const STATEMENT_CACHE: usize = 128;
 
 /// Metadata rows.
+/// A UTC day, the unit of the access counts (`access_days`).
+pub(crate) const DAY_MS: u64 = 86_400_000;
+
 pub(crate) const META_LAYOUT: &str = "layout_version";
 pub(crate) const META_GENESIS: &str = "genesis";
 pub(crate) const META_HEIGHT: &str = "height";

@@ -3,7 +3,7 @@
 
 use crate::{
     changes::{BlockChanges, Change, TxEntry, position},
-    sql::{int, key64},
+    sql::{DAY_MS, int, key64},
 };
 use commonware_codec::Encode;
 use dirchain_types::{
@@ -284,6 +284,18 @@ fn write_access(
     if inserted == 0 {
         return Ok(());
     }
+    conn.prepare_cached(
+        "INSERT INTO access_days (day, consumer_org, owner_org, item, refused, n)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1)
+         ON CONFLICT DO UPDATE SET n = n + 1",
+    )?
+    .execute(params![
+        int(record.at / DAY_MS),
+        record.consumer_org.as_ref().map_or("", |o| o.as_str()),
+        record.owner_org.as_ref().map_or("", |o| o.as_str()),
+        record.item.as_ref().map_or("", |i| i.as_str()),
+        record.refusal.is_some(),
+    ])?;
     let mut subjects = conn.prepare_cached(
         "INSERT OR IGNORE INTO access_subjects (subject_key, access) VALUES (?1, ?2)",
     )?;

@@ -730,6 +730,100 @@ async fn every_kind_of_transaction_is_indexed_and_queryable() {
         [made.allowed_access.to_string()],
         "refused=false keeps the exchanges within a live permission"
     );
+    // The daily counts (kept as records are indexed, or counted from the
+    // records under one permission) agree with the records themselves.
+    let daily = |filter: AccessFilter| -> Vec<(String, Option<String>, u64, u64)> {
+        let counted = q.access_daily(&filter, now).unwrap();
+        counted
+            .days
+            .into_iter()
+            .map(|d| (d.day, d.consumer_org, d.accepted, d.refused))
+            .collect()
+    };
+    let by_hand = |query: AccessQuery| -> Vec<(String, Option<String>, u64, u64)> {
+        let mut counts = std::collections::BTreeMap::<(String, Option<String>), (u64, u64)>::new();
+        for a in q
+            .accesses(&AccessQuery {
+                limit: Some(500),
+                ..query
+            })
+            .unwrap()
+            .items
+        {
+            let day = time::OffsetDateTime::from_unix_timestamp((a.at / 1000) as i64)
+                .unwrap()
+                .date()
+                .to_string();
+            let entry = counts.entry((day, a.consumer_org.clone())).or_default();
+            if a.refusal.is_some() {
+                entry.1 += 1;
+            } else {
+                entry.0 += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .map(|((d, c), (a, r))| (d, c, a, r))
+            .collect()
+    };
+    let month = |filter: AccessFilter| AccessFilter {
+        from_ms: Some(now - 30 * 86_400_000),
+        to_ms: Some(now),
+        ..filter
+    };
+    for (filter, query) in [
+        (AccessFilter::default(), AccessQuery::default()),
+        (
+            AccessFilter {
+                consumer: Some("police".into()),
+                ..Default::default()
+            },
+            AccessQuery {
+                consumer: Some("police".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            AccessFilter {
+                refused: Some(true),
+                ..Default::default()
+            },
+            AccessQuery {
+                refused: Some(true),
+                ..Default::default()
+            },
+        ),
+        (
+            AccessFilter {
+                refused: Some(false),
+                provider: Some("health".into()),
+                ..Default::default()
+            },
+            AccessQuery {
+                refused: Some(false),
+                provider: Some("health".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            AccessFilter {
+                permission: Some(made.births_request.to_string()),
+                ..Default::default()
+            },
+            AccessQuery {
+                permission: Some(made.births_request.to_string()),
+                ..Default::default()
+            },
+        ),
+    ] {
+        assert_eq!(daily(month(filter.clone())), by_hand(query), "{filter:?}");
+    }
+    assert!(
+        daily(month(AccessFilter::default()))
+            .iter()
+            .any(|(_, consumer, ..)| consumer.is_none()),
+        "an attempt under no permission is counted, with no consumer"
+    );
     let refused_at = refused.at;
     assert_eq!(
         accesses(AccessQuery {

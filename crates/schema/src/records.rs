@@ -1138,9 +1138,10 @@ pub const MAX_DAILY_DAYS: u64 = 367;
 pub const MAX_EXPORT_ROWS: u64 = 100_000;
 
 /// The filters of [AccessQuery] without paging, for the routes that take
-/// every matching access at once: `GET /v1/access/daily` (counts per day,
-/// over at most [MAX_DAILY_DAYS] days: the last 30 when `from_ms` is absent,
-/// up to now when `to_ms` is) and `GET /v1/access/export` (CSV, at most
+/// every matching access at once: `GET /v1/access/daily` (counts per UTC
+/// day, over the whole days that cover `from_ms..to_ms`, at most
+/// [MAX_DAILY_DAYS] of them: the last 30 days when `from_ms` is absent, up to
+/// now when `to_ms` is) and `GET /v1/access/export` (CSV, at most
 /// [MAX_EXPORT_ROWS] rows).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
@@ -1182,7 +1183,8 @@ pub struct AccessDay {
 }
 
 /// `GET /v1/access/daily`: days in order, organisations by id within a day;
-/// days without accesses are absent.
+/// days without accesses are absent. `from_ms` and `to_ms` are the range
+/// counted: the asked one widened to whole UTC days.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessDaily {

@@ -120,13 +120,22 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Opens (or creates) the query index. One made for another chain, or by
-/// another version of the node, is refused: the operator deletes it and the
-/// node rebuilds it from the chain.
+/// Opens (or creates) the query index. One made by another version of the
+/// node (another table layout) is rebuilt from the chain: it holds nothing
+/// the chain does not. One made for another chain is refused: that is a
+/// configuration mistake to see, not to paper over.
 fn open_index(path: &Path, genesis: &Genesis) -> anyhow::Result<Index> {
-    match Index::open(path, genesis) {
-        Ok(index) => Ok(index),
-        Err(error @ (IndexError::GenesisMismatch { .. } | IndexError::LayoutVersion { .. })) => {
+    match Index::open_or_rebuild(path, genesis) {
+        Ok((index, rebuilt)) => {
+            if rebuilt {
+                warn!(
+                    path = %path.display(),
+                    "the query index was made by another version of the node; rebuilding it from the chain"
+                );
+            }
+            Ok(index)
+        }
+        Err(error @ IndexError::GenesisMismatch { .. }) => {
             error!(
                 path = %path.display(),
                 "{error}: it holds nothing the chain does not, so deleting it loses nothing; \

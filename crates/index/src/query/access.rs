@@ -4,7 +4,7 @@ use super::{Queries, blob, channel, cursor, filter::Filter, limits, page, record
 use crate::{
     changes::position,
     error::QueryError,
-    sql::{int, key64, uint},
+    sql::{DAY_MS, int, key64, uint},
 };
 use dirchain_schema::{
     hex,
@@ -56,8 +56,12 @@ impl Queries {
     }
 
     /// Access records counted per day (UTC) and consuming organisation over
-    /// `from_ms..to_ms`. See [AccessFilter]; `now_ms` ends the range
-    /// when the query does not.
+    /// the whole days that cover `from_ms..to_ms`. See [AccessFilter];
+    /// `now_ms` ends the range when the query does not.
+    ///
+    /// Counts come from `access_days`, kept as records are indexed, so a
+    /// month costs the same whatever the number of records; only a filter
+    /// by permission (a short list by its own index) counts records.
     pub fn access_daily(&self, q: &AccessFilter, now_ms: u64) -> Result<AccessDaily, QueryError> {
         let to_ms = q.to_ms.unwrap_or(now_ms);
         let from_ms = q
@@ -69,41 +73,27 @@ impl Queries {
                 reason: format!("{from_ms} is not before to_ms ({to_ms})"),
             });
         }
-        if to_ms - from_ms > MAX_DAILY_DAYS * DAY_MS {
+        let (first_day, end_day) = (from_ms / DAY_MS, to_ms.div_ceil(DAY_MS));
+        if end_day - first_day > MAX_DAILY_DAYS {
             return Err(QueryError::BadFilter {
                 field: "to_ms",
                 reason: format!("the range may span at most {MAX_DAILY_DAYS} days"),
             });
         }
+        let (from_ms, to_ms) = (first_day * DAY_MS, end_day.saturating_mul(DAY_MS));
         let permission = permission_filter(&q.permission)?;
         self.read(|conn, height| {
-            let mut f = Filter::default();
-            let range = AccessFilter {
-                from_ms: Some(from_ms),
-                to_ms: Some(to_ms),
-                ..q.clone()
+            let days = match &permission {
+                None => daily_counts(conn, q, first_day, end_day)?,
+                Some(id) => {
+                    let range = AccessFilter {
+                        from_ms: Some(from_ms),
+                        to_ms: Some(to_ms),
+                        ..q.clone()
+                    };
+                    daily_records(conn, &range, id)?
+                }
             };
-            narrow(conn, &mut f, &range, permission.as_ref())?;
-            // An access's time is its block's, held by its transaction (same `seq`).
-            let sql = format!(
-                "SELECT strftime('%Y-%m-%d', t.at / 1000, 'unixepoch') AS day, a.consumer_org,
-                        sum(a.refused = 0), sum(a.refused = 1)
-                 FROM (SELECT seq, consumer_org, refused FROM access{}) a
-                 JOIN txs t ON t.seq = a.seq
-                 GROUP BY day, a.consumer_org ORDER BY day, a.consumer_org",
-                f.sql()
-            );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let days = stmt
-                .query_map(f.params(), |row| {
-                    Ok(AccessDay {
-                        day: row.get(0)?,
-                        consumer_org: row.get(1)?,
-                        accepted: uint(row.get(2)?),
-                        refused: uint(row.get(3)?),
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
             Ok(AccessDaily {
                 from_ms,
                 to_ms,
@@ -195,7 +185,71 @@ impl Queries {
 
 /// Days of `GET /v1/access/daily` when the query gives no start.
 const DEFAULT_DAILY_DAYS: u64 = 30;
-const DAY_MS: u64 = 86_400_000;
+
+/// A day's row of [AccessDay] from `day, consumer_org, accepted, refused`.
+fn access_day(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccessDay> {
+    let consumer: Option<String> = row.get(1)?;
+    Ok(AccessDay {
+        day: row.get(0)?,
+        consumer_org: consumer.filter(|c| !c.is_empty()),
+        accepted: uint(row.get(2)?),
+        refused: uint(row.get(3)?),
+    })
+}
+
+/// [Queries::access_daily] from the counts: days `first_day..end_day`.
+fn daily_counts(
+    conn: &Connection,
+    q: &AccessFilter,
+    first_day: u64,
+    end_day: u64,
+) -> Result<Vec<AccessDay>, QueryError> {
+    let mut f = Filter::default();
+    let (first, end) = (f.bind(int(first_day)), f.bind(int(end_day)));
+    f.and(format!("day >= {first} AND day < {end}"));
+    f.eq_opt("consumer_org", &q.consumer);
+    f.eq_opt("owner_org", &q.provider);
+    f.eq_opt("item", &q.item);
+    if let Some(refused) = q.refused {
+        f.eq("refused", refused);
+    }
+    let sql = format!(
+        "SELECT strftime('%Y-%m-%d', day * 86400, 'unixepoch'), consumer_org,
+                sum(CASE refused WHEN 0 THEN n ELSE 0 END), sum(CASE refused WHEN 1 THEN n ELSE 0 END)
+         FROM access_days{}
+         GROUP BY day, consumer_org ORDER BY day, consumer_org",
+        f.sql()
+    );
+    let days = conn
+        .prepare_cached(&sql)?
+        .query_map(f.params(), access_day)?
+        .collect::<Result<_, _>>()?;
+    Ok(days)
+}
+
+/// [Queries::access_daily] from the records under one permission.
+fn daily_records(
+    conn: &Connection,
+    range: &AccessFilter,
+    permission: &Digest,
+) -> Result<Vec<AccessDay>, QueryError> {
+    let mut f = Filter::default();
+    narrow(conn, &mut f, range, Some(permission))?;
+    // An access's time is its block's, held by its transaction (same `seq`).
+    let sql = format!(
+        "SELECT strftime('%Y-%m-%d', t.at / 1000, 'unixepoch') AS day, a.consumer_org,
+                sum(a.refused = 0), sum(a.refused = 1)
+         FROM (SELECT seq, consumer_org, refused FROM access{}) a
+         JOIN txs t ON t.seq = a.seq
+         GROUP BY day, a.consumer_org ORDER BY day, a.consumer_org",
+        f.sql()
+    );
+    let days = conn
+        .prepare_cached(&sql)?
+        .query_map(f.params(), access_day)?
+        .collect::<Result<_, _>>()?;
+    Ok(days)
+}
 
 fn permission_filter(permission: &Option<String>) -> Result<Option<Digest>, QueryError> {
     permission

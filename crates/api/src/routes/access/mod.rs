@@ -62,9 +62,11 @@ async fn accesses<N: NodeApi>(
 
 /// Count access records per day.
 ///
-/// Per day (UTC) and consuming organisation, accepted and refused, over
-/// `from_ms..to_ms`: at most 367 days, the last 30 when `from_ms` is absent,
-/// up to now when `to_ms` is. Filters as `GET /v1/access`.
+/// Per day (UTC) and consuming organisation, accepted and refused, over the
+/// whole days that cover `from_ms..to_ms`: at most 367 days, the last 30 when
+/// `from_ms` is absent, up to now when `to_ms` is. Filters as `GET
+/// /v1/access`. The counts are kept as blocks are indexed, so a year costs
+/// about what a day does.
 #[utoipa::path(
     get,
     path = "/v1/access/daily",
