@@ -93,24 +93,7 @@ fn the_explorer_shows_the_chain_catalog_audit_trail_notary_and_subject_view() {
     indexed(&devnet, "/v1/catalog/tax%2Fincome-statements", |_| true);
 
     // A notarized file, and one never notarized.
-    assert!(
-        cli.run(0, &["keygen", "--out", &cli.key("tax-notary")])
-            .status
-            .success()
-    );
-    cli.applied(
-        0,
-        &[
-            "member",
-            "enroll",
-            "--member-key-file",
-            &cli.key("tax-notary"),
-            "--role",
-            "notary",
-            "--key",
-            &cli.admin_key("tax"),
-        ],
-    );
+    cli.enroll(0, "tax-notary", "tax", "notary");
     let deed = cli.work.join("deed.txt");
     fs::write(&deed, "Deed of transfer, parcel P-2026-0001").unwrap();
     let stamped = cli.applied(

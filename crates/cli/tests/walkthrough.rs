@@ -91,21 +91,7 @@ fn the_readme_walkthrough_works_end_to_end() {
         ("police-consumer", "police", "consumer"),
     ];
     for (name, org, role) in members {
-        let out = cli.run(0, &["keygen", "--out", &cli.key(name)]);
-        assert!(out.status.success(), "keygen {name}");
-        cli.applied(
-            0,
-            &[
-                "member",
-                "enroll",
-                "--member-key-file",
-                &cli.key(name),
-                "--role",
-                role,
-                "--key",
-                &cli.admin_key(org),
-            ],
-        );
+        cli.enroll(0, name, org, role);
     }
 
     // Publish an item under a duty.

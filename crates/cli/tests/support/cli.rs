@@ -77,6 +77,26 @@ impl<'a> Cli<'a> {
         report
     }
 
+    /// Makes the key file `name.key` and has `org`'s admin enrol it with
+    /// `role`, through node `node`.
+    pub fn enroll(&self, node: usize, name: &str, org: &str, role: &str) {
+        let out = self.run(node, &["keygen", "--out", &self.key(name)]);
+        assert!(out.status.success(), "keygen {name}");
+        self.applied(
+            node,
+            &[
+                "member",
+                "enroll",
+                "--member-key-file",
+                &self.key(name),
+                "--role",
+                role,
+                "--key",
+                &self.admin_key(org),
+            ],
+        );
+    }
+
     /// The key file `name.key` in the working folder.
     pub fn key(&self, name: &str) -> String {
         self.work.join(format!("{name}.key")).display().to_string()

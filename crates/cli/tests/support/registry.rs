@@ -135,24 +135,7 @@ impl Registry {
             ("police-consumer", "police", "consumer"),
             ("health-consumer", "health", "consumer"),
         ] {
-            assert!(
-                cli.run(0, &["keygen", "--out", &cli.key(name)])
-                    .status
-                    .success()
-            );
-            cli.applied(
-                0,
-                &[
-                    "member",
-                    "enroll",
-                    "--member-key-file",
-                    &cli.key(name),
-                    "--role",
-                    role,
-                    "--key",
-                    &cli.admin_key(org),
-                ],
-            );
+            cli.enroll(0, name, org, role);
         }
         cli.applied(
             1,
