@@ -122,11 +122,20 @@ pub struct Registry {
     _processes: (Process, Process),
 }
 
-impl Registry {
-    /// Sets up the registry on `devnet` (through node `cli` commands) with an
-    /// outbox of at most `outbox_max_entries`, and waits until it serves.
-    pub fn start(cli: &Cli, outbox_max_entries: u64) -> Self {
-        let devnet = cli.devnet;
+/// The registry on the ledger: members, duties, the item, and the police's
+/// three permissions (ids in hex).
+pub struct Permissions {
+    pub live: String,
+    pub revoked: String,
+    pub expiring: String,
+    pub expires_at: u64,
+}
+
+impl Permissions {
+    /// Enrols the registry's and the police's members, publishes the item
+    /// and grants the police a live, a revoked and a short permission,
+    /// through node `cli` commands.
+    pub fn grant(cli: &Cli) -> Self {
         for (name, org, role) in [
             ("tax-publisher", "tax", "publisher"),
             ("tax-steward", "tax", "steward"),
@@ -242,6 +251,26 @@ impl Registry {
         let expiring = request();
         let expires_at = now_ms() + SHORT_PERMISSION_MS;
         cli.grant_until(2, "tax-steward", &expiring, expires_at);
+        Self {
+            live,
+            revoked,
+            expiring,
+            expires_at,
+        }
+    }
+}
+
+impl Registry {
+    /// Sets up the registry on `devnet` (through node `cli` commands) with an
+    /// outbox of at most `outbox_max_entries`, and waits until it serves.
+    pub fn start(cli: &Cli, outbox_max_entries: u64) -> Self {
+        let devnet = cli.devnet;
+        let Permissions {
+            live,
+            revoked,
+            expiring,
+            expires_at,
+        } = Permissions::grant(cli);
 
         // The demo data service and the registry's gateway, consulting node 0 only.
         let upstream_port = free_port();

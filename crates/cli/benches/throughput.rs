@@ -1,0 +1,534 @@
+//! Finalized transactions per second and submit-to-final latency of a real
+//! devnet, driven through the public API with signed `RecordAccess`
+//! transactions from many distinct signers; and the machine's own Ed25519
+//! batch-verification rate, the ceiling those figures are read against.
+//!
+//! 1. The ceiling: `verify_txs` (encode, batch verify, hash) over the same
+//!    kind of transactions, on every core. With `N` validators on one
+//!    machine each transaction is checked `N` times, so the network's
+//!    ceiling is that rate over `N`.
+//! 2. A devnet (release build) with the land registry's live permission for
+//!    the police, and `--signers` police consumer keys enrolled.
+//! 3. Every transaction of the run is signed before it starts (signing is
+//!    the clients' cost, not the network's). `--clients` tasks submit them
+//!    (`POST /v1/tx`, binary), spread over the nodes, each signer's in nonce
+//!    order: at `--rate` per second, or as fast as the nodes take them
+//!    (`--rate 0`, saturation), for `--seconds`.
+//! 4. An observer follows node 0's finalized blocks and notes when each
+//!    transaction is first seen final. Reported: finalized tx/s over the
+//!    window, submit-to-final latency (median, p99), block time and size,
+//!    each node's CPU (cores) and peak memory, transactions lost (accepted
+//!    but never final) or seen twice, and the ratio to the ceiling.
+//! 5. With the devnet stopped, the baseline (`throughput/baseline.rs`): the
+//!    same signed records appended to a hash-chained PostgreSQL table by as
+//!    many clients, one connection each, at the same rate, for as long; and
+//!    the ratio (`--no-baseline` skips it).
+//!
+//! `cargo bench -p dirchain-cli --bench throughput -- [--validators N]
+//! [--seconds S] [--rate R] [--signers K] [--clients C] [--max-txs M]
+//! [--no-baseline]`
+
+#[path = "throughput/baseline.rs"]
+mod baseline;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use commonware_codec::Encode;
+use commonware_cryptography::Signer as _;
+use commonware_parallel::Rayon;
+use dirchain_client::{
+    Client, Signer, input, keys,
+    types::{
+        bounded::{Ident, List},
+        domain::Role,
+        ids::{Digest, PrivateKey, sha256},
+        tx::{Enroll, RecordAccess, SignedTx},
+    },
+};
+use std::{
+    collections::HashMap,
+    fs,
+    num::NonZeroUsize,
+    path::Path,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+use support::{CHAIN_ID, Devnet, cli::Cli, now_ms, registry::PERMITTED, registry::Permissions};
+
+const DEFAULT_VALIDATORS: u64 = 4;
+const DEFAULT_SECONDS: u64 = 60;
+const DEFAULT_SIGNERS: u64 = 1_000;
+const DEFAULT_CLIENTS: u64 = 64;
+/// Transactions signed ahead for a saturation run; a run that uses them all
+/// says so.
+const DEFAULT_MAX_TXS: u64 = 600_000;
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
+const NO_RESTART: Duration = Duration::from_secs(3600);
+/// How long after the window the observer waits for the last transactions.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often the observer asks node 0 for its height.
+const OBSERVE_INTERVAL: Duration = Duration::from_millis(10);
+/// A full mempool answers 503: the client waits this long and retries.
+const BUSY_BACKOFF: Duration = Duration::from_millis(20);
+/// Transactions per ceiling measurement, and the batch size nodes verify in.
+const CEILING_TXS: usize = 20_000;
+const CEILING_BATCH: usize = 1_000;
+const CEILING_REPETITIONS: usize = 5;
+const YEAR_MS: u64 = 365 * 86_400_000;
+/// `sysconf(_SC_CLK_TCK)` on Linux.
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.parse().expect("a number"))
+        .unwrap_or(default)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// The consumer keys of the run: deterministic, distinct from the devnet's.
+fn signer_keys(count: usize) -> Vec<PrivateKey> {
+    (0..count as u64)
+        .map(|i| PrivateKey::from_seed(1_000_000 + i))
+        .collect()
+}
+
+/// One signed access record: signer `key`, its `nonce`th, naming one person.
+fn record_access(signer: &Signer, permission: Digest, nonce: u64) -> SignedTx {
+    let fields: Vec<Ident> = PERMITTED
+        .split(',')
+        .map(|f| Ident::new(f).unwrap())
+        .collect();
+    signer.sign(
+        RecordAccess {
+            permission,
+            subject_refs: List::new(vec![sha256(&[
+                signer.public_key().as_ref(),
+                &nonce.to_be_bytes(),
+            ])])
+            .unwrap(),
+            fields: List::new(fields).unwrap(),
+            query_digest: sha256(&[b"query", &nonce.to_be_bytes()]),
+            response_digest: sha256(&[b"response"]),
+            record_count: 1,
+            requester: None,
+            refusal: None,
+        },
+        nonce,
+    )
+}
+
+/// Transactions/s of `verify_txs` on every core: the median of a few runs.
+fn ceiling(permission: Digest) -> f64 {
+    let signers: Vec<Signer> = signer_keys(CEILING_BATCH)
+        .into_iter()
+        .map(|k| Signer::new(k, CHAIN_ID).unwrap())
+        .collect();
+    let txs: Vec<SignedTx> = (0..CEILING_TXS)
+        .map(|i| {
+            record_access(
+                &signers[i % signers.len()],
+                permission,
+                (i / signers.len()) as u64,
+            )
+        })
+        .collect();
+    let pool = Rayon::new(NonZeroUsize::new(cores()).unwrap()).unwrap();
+    let mut rates: Vec<f64> = (0..CEILING_REPETITIONS)
+        .map(|_| {
+            let batches: Vec<Vec<SignedTx>> = txs
+                .chunks(CEILING_BATCH)
+                .map(<[SignedTx]>::to_vec)
+                .collect();
+            let started = Instant::now();
+            for batch in batches {
+                let verified =
+                    dirchain_state::verify_txs_with(batch, &mut commonware_utils::sys_rng(), &pool);
+                assert!(verified.iter().all(Result::is_ok));
+            }
+            CEILING_TXS as f64 / started.elapsed().as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
+}
+
+/// A node process's CPU time (s) and resident memory (peak and now, KiB).
+struct Usage {
+    cpu_seconds: f64,
+    peak_kib: u64,
+    rss_kib: u64,
+}
+
+fn usage(pid: i32) -> Option<Usage> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+    };
+    Some(Usage {
+        cpu_seconds: ticks / CLOCK_TICKS_PER_SECOND,
+        peak_kib: kib("VmHWM:")?,
+        rss_kib: kib("VmRSS:")?,
+    })
+}
+
+/// Enrols `keys` as police consumers, signed by the police admin through
+/// node 0, and waits until the last one is final.
+async fn enroll(devnet: &Devnet, cli: &Cli<'_>, keys: &[PrivateKey]) {
+    let admin = Signer::new(
+        keys::read_key(Path::new(&cli.admin_key("police"))).unwrap(),
+        CHAIN_ID,
+    )
+    .unwrap();
+    let client = Client::new(&devnet.apis[0]).unwrap();
+    let first = client
+        .account(admin.public_key())
+        .await
+        .unwrap()
+        .next_free_nonce;
+    let mut last = None;
+    for (i, key) in keys.iter().enumerate() {
+        let tx = admin.sign(
+            Enroll {
+                org: Ident::new("police").unwrap(),
+                member_key: key.public_key(),
+                role: Role::Consumer,
+                expires_at: now_ms() + YEAR_MS,
+            },
+            first + i as u64,
+        );
+        client.submit(&tx).await.unwrap();
+        last = Some(tx.hash());
+    }
+    let last = last.expect("at least one signer");
+    let deadline = Instant::now() + STARTUP_TIMEOUT;
+    while !matches!(
+        client.tx_status(&last).await.map(|s| s.status),
+        Ok(dirchain_client::schema::chain::TxState::Finalized)
+    ) {
+        assert!(
+            Instant::now() < deadline,
+            "the enrolments never became final"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What the observer saw: when each transaction was first final, and the
+/// finalized blocks' heights, times and sizes.
+#[derive(Default)]
+struct Seen {
+    final_at: HashMap<Digest, Instant>,
+    twice: usize,
+    blocks: Vec<(u64, u64, usize, Instant)>,
+}
+
+/// Follows node 0's finalized blocks until `stop`.
+async fn observe(api: String, seen: Arc<Mutex<Seen>>, stop: Arc<AtomicBool>) {
+    let client = Client::new(&api).unwrap();
+    let mut next = client.status().await.unwrap().height + 1;
+    while !stop.load(Ordering::Relaxed) {
+        let Ok(status) = client.status().await else {
+            continue;
+        };
+        while next <= status.height {
+            let Ok(block) = client.block(next).await else {
+                break;
+            };
+            let at = Instant::now();
+            let mut seen = seen.lock().unwrap();
+            for hash in &block.txs {
+                let hash = input::digest("tx", hash).unwrap();
+                if seen.final_at.insert(hash, at).is_some() {
+                    seen.twice += 1;
+                }
+            }
+            seen.blocks
+                .push((next, block.header.timestamp_ms, block.txs.len(), at));
+            next += 1;
+        }
+        tokio::time::sleep(OBSERVE_INTERVAL).await;
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p) as usize]
+}
+
+fn main() {
+    let with_baseline = !std::env::args().any(|a| a == "--no-baseline");
+    let validators = arg("--validators", DEFAULT_VALIDATORS) as u16;
+    let seconds = arg("--seconds", DEFAULT_SECONDS);
+    let rate = arg("--rate", 0);
+    let signer_count = arg("--signers", DEFAULT_SIGNERS) as usize;
+    let clients = arg("--clients", DEFAULT_CLIENTS) as usize;
+    let max_txs = arg("--max-txs", DEFAULT_MAX_TXS) as usize;
+
+    let mut devnet = Devnet::start(validators, NO_RESTART);
+    let cli = Cli::new(&devnet);
+    devnet.wait_for_first_blocks(STARTUP_TIMEOUT);
+    let permissions = Permissions::grant(&cli);
+    let permission = input::digest("permission", &permissions.live).unwrap();
+
+    println!("measuring the ceiling ({} cores)...", cores());
+    let ceiling = ceiling(permission);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let keys = signer_keys(signer_count);
+    runtime.block_on(enroll(&devnet, &cli, &keys));
+
+    // Every transaction of the run, signed now: per signer, in nonce order.
+    let total = if rate == 0 {
+        max_txs
+    } else {
+        (rate * seconds) as usize
+    };
+    println!("signing {total} transactions from {signer_count} signers...");
+    let signers: Vec<Signer> = keys
+        .into_iter()
+        .map(|k| Signer::new(k, CHAIN_ID).unwrap())
+        .collect();
+    let per_signer = total.div_ceil(signer_count);
+    let queues: Vec<Vec<(Digest, Vec<u8>)>> = std::thread::scope(|scope| {
+        let chunks: Vec<_> = signers
+            .chunks(signer_count.div_ceil(cores()))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|s| {
+                            (0..per_signer as u64)
+                                .map(|n| {
+                                    let tx = record_access(s, permission, n);
+                                    (tx.hash(), tx.encode().to_vec())
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        chunks.into_iter().flat_map(|c| c.join().unwrap()).collect()
+    });
+
+    // Each client owns every `clients`th signer and sends its transactions
+    // round-robin over them, so each signer's go out in nonce order.
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let observer = runtime.spawn(observe(devnet.apis[0].clone(), seen.clone(), stop.clone()));
+    let pids: Vec<i32> = (0..validators as usize)
+        .map(|n| devnet.pid(n).expect("node runs"))
+        .collect();
+    let before: Vec<Usage> = pids.iter().map(|p| usage(*p).unwrap()).collect();
+    let queues = Arc::new(queues);
+    let scheduled = Arc::new(AtomicUsize::new(0));
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let window = Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let (queues, scheduled, http) = (queues.clone(), scheduled.clone(), http.clone());
+            let url = format!("{}/v1/tx", devnet.apis[c % devnet.apis.len()]);
+            runtime.spawn(async move {
+                let mine: Vec<usize> = (c..queues.len()).step_by(clients).collect();
+                let mut submitted = Vec::new();
+                let (mut busy, mut refused) = (0usize, 0usize);
+                'run: for n in 0..per_signer {
+                    for &s in &mine {
+                        if started.elapsed() >= window {
+                            break 'run;
+                        }
+                        if rate > 0 {
+                            // Fixed rate: the k-th transaction leaves at k / rate.
+                            let k = scheduled.fetch_add(1, Ordering::Relaxed);
+                            let due = started + Duration::from_secs_f64(k as f64 / rate as f64);
+                            tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+                        }
+                        let (hash, bytes) = &queues[s][n];
+                        loop {
+                            let sent = Instant::now();
+                            let reply = http
+                                .post(&url)
+                                .header("content-type", "application/octet-stream")
+                                .body(bytes.clone())
+                                .send()
+                                .await;
+                            match reply.map(|r| r.status().as_u16()) {
+                                Ok(202) | Ok(200) => {
+                                    submitted.push((*hash, sent));
+                                    break;
+                                }
+                                Ok(503) => {
+                                    busy += 1;
+                                    tokio::time::sleep(BUSY_BACKOFF).await;
+                                }
+                                _ => {
+                                    refused += 1;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                (submitted, busy, refused)
+            })
+        })
+        .collect();
+    let mut submitted = Vec::new();
+    let (mut busy, mut refused) = (0, 0);
+    for task in tasks {
+        let (s, b, r) = runtime.block_on(task).unwrap();
+        submitted.extend(s);
+        busy += b;
+        refused += r;
+    }
+    let window_end = started + window;
+    let after: Vec<Usage> = pids.iter().map(|p| usage(*p).unwrap()).collect();
+    let elapsed = started.elapsed().as_secs_f64().max(seconds as f64);
+
+    // The last transactions become final after the window.
+    let drain_deadline = Instant::now() + DRAIN_TIMEOUT;
+    loop {
+        let done = {
+            let seen = seen.lock().unwrap();
+            submitted.iter().all(|(h, _)| seen.final_at.contains_key(h))
+        };
+        if done || Instant::now() > drain_deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop.store(true, Ordering::Relaxed);
+    runtime.block_on(observer).unwrap();
+    let seen = seen.lock().unwrap();
+    devnet.stop();
+
+    let final_in_window = submitted
+        .iter()
+        .filter(|(h, _)| seen.final_at.get(h).is_some_and(|at| *at <= window_end))
+        .count();
+    let lost = submitted
+        .iter()
+        .filter(|(h, _)| !seen.final_at.contains_key(h))
+        .count();
+    let mut latencies: Vec<f64> = submitted
+        .iter()
+        .filter_map(|(h, sent)| {
+            seen.final_at
+                .get(h)
+                .map(|at| at.duration_since(*sent).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let in_window: Vec<&(u64, u64, usize, Instant)> = seen
+        .blocks
+        .iter()
+        .filter(|(_, _, _, at)| *at >= started && *at <= window_end)
+        .collect();
+    let mut intervals: Vec<f64> = in_window
+        .windows(2)
+        .map(|w| w[1].1.saturating_sub(w[0].1) as f64)
+        .collect();
+    intervals.sort_by(f64::total_cmp);
+    let mut sizes: Vec<f64> = in_window.iter().map(|b| b.2 as f64).collect();
+    sizes.sort_by(f64::total_cmp);
+    let throughput = final_in_window as f64 / seconds as f64;
+    let network_ceiling = ceiling / f64::from(validators);
+
+    let mode = if rate == 0 {
+        "saturation".to_string()
+    } else {
+        format!("offered {rate} tx/s")
+    };
+    println!();
+    println!(
+        "throughput: {validators} validators, {mode}, {seconds} s, {signer_count} signers, \
+         {clients} clients"
+    );
+    println!(
+        "ceiling: verify_txs on {} cores {ceiling:.0} tx/s; / {validators} validators = \
+         {network_ceiling:.0} tx/s",
+        cores()
+    );
+    println!(
+        "submitted {} ({:.0}/s), final within the window {final_in_window} ({throughput:.0} tx/s), \
+         ratio to the network ceiling {:.3}",
+        submitted.len(),
+        submitted.len() as f64 / elapsed,
+        throughput / network_ceiling
+    );
+    println!(
+        "submit-to-final: median {:.0} ms, p99 {:.0} ms; block time median {:.0} ms, p99 {:.0} ms; \
+         txs per block median {:.0}, max {:.0}",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        percentile(&intervals, 0.5),
+        percentile(&intervals, 0.99),
+        percentile(&sizes, 0.5),
+        sizes.last().copied().unwrap_or(0.0),
+    );
+    println!(
+        "lost (accepted, never final): {lost}; final twice: {}; mempool full (503, retried): {busy}; \
+         refused: {refused}",
+        seen.twice
+    );
+    if rate == 0 && submitted.len() + refused >= per_signer * signer_count {
+        println!(
+            "(every pre-signed transaction was sent: raise --max-txs for a true saturation run)"
+        );
+    }
+    if with_baseline {
+        let records: Arc<Vec<Vec<u8>>> =
+            Arc::new(queues.iter().flatten().map(|(_, b)| b.clone()).collect());
+        let server = baseline::Server::start();
+        let appended = runtime.block_on(baseline::run(&server, records, clients, window, rate));
+        let mut latencies = appended.latencies_ms;
+        latencies.sort_by(f64::total_cmp);
+        let baseline_rate = appended.rows as f64 / seconds as f64;
+        println!(
+            "baseline, PostgreSQL hash-chained audit table, {clients} connections: \
+             {baseline_rate:.0} rows/s, commit median {:.1} ms, p99 {:.1} ms, chain intact: {}; \
+             dirchain / baseline {:.3}",
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+            appended.chain_ok,
+            throughput / baseline_rate
+        );
+    }
+    println!("| node | CPU (cores) | peak memory | resident at start / end |");
+    println!("| --- | --- | --- | --- |");
+    for (n, (b, a)) in before.iter().zip(&after).enumerate() {
+        println!(
+            "| {n} | {:.2} | {} MiB | {} / {} MiB |",
+            (a.cpu_seconds - b.cpu_seconds) / elapsed,
+            a.peak_kib / 1024,
+            b.rss_kib / 1024,
+            a.rss_kib / 1024
+        );
+    }
+}
