@@ -79,10 +79,6 @@ pub(crate) enum Message {
         hash: Digest,
         reply: oneshot::Sender<TxStatus>,
     },
-    Finalized {
-        height: u64,
-        reply: oneshot::Sender<Option<FinalizedBlock>>,
-    },
     /// The last `limit` finalized blocks this node applied, newest first.
     Recent {
         limit: usize,
@@ -192,15 +188,6 @@ impl Mailbox {
         let (reply, rx) = oneshot::channel();
         self.0
             .send(Message::Status { reply })
-            .await
-            .map_err(|_| SubmitError::Unavailable)?;
-        rx.await.map_err(|_| SubmitError::Unavailable)
-    }
-
-    pub async fn finalized(&self, height: u64) -> Result<Option<FinalizedBlock>, SubmitError> {
-        let (reply, rx) = oneshot::channel();
-        self.0
-            .send(Message::Finalized { height, reply })
             .await
             .map_err(|_| SubmitError::Unavailable)?;
         rx.await.map_err(|_| SubmitError::Unavailable)
@@ -407,14 +394,6 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                 Message::Status { reply } => {
                     let status = self.status();
                     let _ = reply.send(status);
-                }
-                Message::Finalized { height, reply } => {
-                    let block = self
-                        .recent_blocks
-                        .iter()
-                        .find(|block| block.height == height)
-                        .copied();
-                    let _ = reply.send(block);
                 }
                 Message::Recent { limit, reply } => {
                     let blocks = self.recent_blocks.iter().rev().take(limit).copied();

@@ -152,7 +152,8 @@ impl Handle {
 
     /// A recently finalized block (the last [MAX_RECENT_BLOCKS](crate::limits::MAX_RECENT_BLOCKS)).
     pub async fn finalized(&self, height: u64) -> Result<Option<FinalizedBlock>, SubmitError> {
-        self.executor.finalized(height).await
+        let recent = self.recent(crate::limits::MAX_RECENT_BLOCKS).await?;
+        Ok(recent.into_iter().find(|block| block.height == height))
     }
 
     /// The last `limit` finalized blocks (at most

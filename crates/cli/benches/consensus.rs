@@ -31,15 +31,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(2);
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
-    let validators = flag("--validators").map_or(DEFAULT_VALIDATORS, |v| v as u16);
-    let seconds = flag("--seconds").unwrap_or(DEFAULT_SECONDS);
+    let validators = support::bench_arg("--validators", DEFAULT_VALIDATORS.into()) as u16;
+    let seconds = support::bench_arg("--seconds", DEFAULT_SECONDS);
 
     let dir = tempfile::tempdir().expect("temporary directory");
     let base_port = support::free_base_port(validators);

@@ -23,7 +23,7 @@ use std::{
     time::{Duration, Instant},
 };
 use support::{
-    CHAIN_ID, Devnet,
+    CHAIN_ID, Devnet, bench_arg,
     cli::Cli,
     registry::{ITEM, Registry, WAIT_TIMEOUT, gateway_status},
 };
@@ -36,15 +36,6 @@ const NO_RESTART: Duration = Duration::from_secs(3600);
 /// Large enough that the outbox never stops the run.
 const OUTBOX_MAX_ENTRIES: u64 = 1_000_000;
 const PARCELS: usize = 48;
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(|v| v.parse().expect("a number"))
-        .unwrap_or(default)
-}
 
 struct Run {
     requests: usize,
@@ -101,9 +92,9 @@ where
 }
 
 fn main() {
-    let validators = arg("--validators", DEFAULT_VALIDATORS.into()) as u16;
-    let seconds = arg("--seconds", DEFAULT_SECONDS);
-    let clients = arg("--clients", DEFAULT_CLIENTS as u64) as usize;
+    let validators = bench_arg("--validators", DEFAULT_VALIDATORS.into()) as u16;
+    let seconds = bench_arg("--seconds", DEFAULT_SECONDS);
+    let clients = bench_arg("--clients", DEFAULT_CLIENTS as u64) as usize;
     let devnet = Devnet::start(validators, NO_RESTART);
     let cli = Cli::new(&devnet);
     devnet.wait_for_first_blocks(STARTUP_TIMEOUT);

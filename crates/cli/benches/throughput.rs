@@ -57,7 +57,9 @@ use std::{
     },
     time::{Duration, Instant},
 };
-use support::{CHAIN_ID, Devnet, cli::Cli, now_ms, registry::PERMITTED, registry::Permissions};
+use support::{
+    CHAIN_ID, Devnet, bench_arg, cli::Cli, now_ms, registry::PERMITTED, registry::Permissions,
+};
 
 const DEFAULT_VALIDATORS: u64 = 4;
 const DEFAULT_SECONDS: u64 = 60;
@@ -82,15 +84,6 @@ const YEAR_MS: u64 = 365 * 86_400_000;
 /// `sysconf(_SC_CLK_TCK)` on Linux.
 const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(|v| v.parse().expect("a number"))
-        .unwrap_or(default)
-}
-
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
@@ -104,7 +97,7 @@ fn signer_keys(count: usize) -> Vec<PrivateKey> {
 
 /// One signed access record: signer `key`, its `nonce`th, naming one person.
 fn record_access(signer: &Signer, permission: Digest, nonce: u64) -> SignedTx {
-    let fields: Vec<Ident> = PERMITTED
+    let fields = PERMITTED
         .split(',')
         .map(|f| Ident::new(f).unwrap())
         .collect();
@@ -276,12 +269,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn main() {
     let with_baseline = !std::env::args().any(|a| a == "--no-baseline");
-    let validators = arg("--validators", DEFAULT_VALIDATORS) as u16;
-    let seconds = arg("--seconds", DEFAULT_SECONDS);
-    let rate = arg("--rate", 0);
-    let signer_count = arg("--signers", DEFAULT_SIGNERS) as usize;
-    let clients = arg("--clients", DEFAULT_CLIENTS) as usize;
-    let max_txs = arg("--max-txs", DEFAULT_MAX_TXS) as usize;
+    let validators = bench_arg("--validators", DEFAULT_VALIDATORS) as u16;
+    let seconds = bench_arg("--seconds", DEFAULT_SECONDS);
+    let rate = bench_arg("--rate", 0);
+    let signer_count = bench_arg("--signers", DEFAULT_SIGNERS) as usize;
+    let clients = bench_arg("--clients", DEFAULT_CLIENTS) as usize;
+    let max_txs = bench_arg("--max-txs", DEFAULT_MAX_TXS) as usize;
 
     let mut devnet = Devnet::start(validators, NO_RESTART);
     let cli = Cli::new(&devnet);

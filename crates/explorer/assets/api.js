@@ -46,6 +46,19 @@ export async function get(path, params = {}, signal) {
   return answer(response);
 }
 
+/** GET a download that is not JSON (`text/csv`) as text; a refusal is
+ * the API's JSON error, thrown as an ApiError. */
+export async function download(path, params = {}) {
+  let response;
+  try {
+    response = await fetch(`${path}${query(params)}`);
+  } catch {
+    throw new ApiError(0, "unreachable", "the node did not answer; is it running?");
+  }
+  if (!response.ok) return answer(response);
+  return response.text();
+}
+
 /** GET that answers `null` for a 404 instead of failing. */
 export async function find(path, params = {}, signal) {
   try {

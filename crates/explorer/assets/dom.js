@@ -79,6 +79,21 @@ export function short(hex, keep = 10) {
   return h("code", { title: hex, class: "hash" }, hex.length > keep * 2 ? `${hex.slice(0, keep)}…${hex.slice(-4)}` : hex);
 }
 
+/** A list the API pages with cursors, in `into`: the first page, then a
+ * "Load more" button that appends the next until the last. `fetchPage`
+ * answers the page after a cursor (none: the first); `render(items, first)`
+ * draws one page. */
+export async function paged(into, fetchPage, render) {
+  const load = async cursor => {
+    const page = await fetchPage(cursor);
+    into.querySelector("button.more")?.remove();
+    into.append(await render(page.items, !cursor));
+    const button = more(page.next_cursor, load);
+    if (button) into.append(button);
+  };
+  await load(undefined);
+}
+
 /** "Load more" under a list whose API pages with cursors. */
 export function more(nextCursor, load) {
   if (!nextCursor) return null;

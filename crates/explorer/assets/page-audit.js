@@ -2,10 +2,10 @@
 // and outcome, a chart of accesses per agency per day, and the filtered
 // records as CSV; a permission's page and an access record's page.
 
-import { ApiError, allOrgs, count, find, get, query as qs, seg, time, utcDay } from "./api.js";
+import { allOrgs, count, download, find, get, seg, time, utcDay } from "./api.js";
 import { barChart } from "./charts.js";
-import { badge, facts, fill, h, link, more, problem, section, short, table } from "./dom.js";
-import { setQuery } from "./route.js";
+import { badge, facts, fill, h, link, paged, problem, section, short, table } from "./dom.js";
+import { here, setQuery } from "./route.js";
 
 const PAGE = 50;
 const DAY_MS = 86_400_000;
@@ -56,18 +56,20 @@ export async function render(main, _params, { query, signal }) {
     // `elements.item` is the collection's own method: ask by name.
     const item = f.namedItem("item").value.trim();
     setQuery({ consumer: f.consumer.value, provider: f.provider.value, item, from: f.from.value, to: f.to.value, outcome: f.outcome.value }, true);
-    draw(filtersOf(new URLSearchParams(location.hash.split("?")[1] || "")));
+    draw(filtersOf(here().query));
   });
-  form.querySelector("#export").addEventListener("click", () => exportCsv(filtersOf(new URLSearchParams(location.hash.split("?")[1] || "")), notice));
+  form.querySelector("#export").addEventListener("click", () => exportCsv(filtersOf(here().query), notice));
 
   const draw = async filter => {
     fill(notice);
     const to = filter.to_ms || Date.now();
     const from = filter.from_ms || Math.max(0, to - DEFAULT_DAYS * DAY_MS);
     const tooLong = to - from > MAX_DAYS * DAY_MS;
-    const [page, daily] = await Promise.all([
-      get("/v1/access", { ...filter, limit: PAGE }, signal),
+    const records = h("div");
+    const [daily] = await Promise.all([
       tooLong ? null : get("/v1/access/daily", { ...filter, from_ms: from, to_ms: to }, signal),
+      paged(records, cursor => get("/v1/access", { ...filter, limit: PAGE, cursor }, signal),
+        (items, first) => accessTable(items, first ? "No access record matches." : "")),
     ]);
     if (daily) {
       const days = [];
@@ -85,17 +87,7 @@ export async function render(main, _params, { query, signal }) {
     } else {
       fill(chart, h("p", { class: "note" }, `The chart covers at most ${MAX_DAYS} days; narrow the dates to see it.`));
     }
-    fill(results);
-    const add = (items, cursor, first) => {
-      results.querySelector("button.more")?.remove();
-      results.append(accessTable(items, first ? "No access record matches." : ""));
-      const button = more(cursor, async next => {
-        const p = await get("/v1/access", { ...filter, limit: PAGE, cursor: next }, signal);
-        add(p.items, p.next_cursor, false);
-      });
-      if (button) results.append(button);
-    };
-    add(page.items, page.next_cursor, true);
+    fill(results, records);
   };
   await draw(filtersOf(query));
 }
@@ -116,19 +108,14 @@ function accessTable(items, empty) {
 async function exportCsv(filter, notice) {
   fill(notice, h("p", { class: "loading" }, "Preparing the export…"));
   try {
-    const response = await fetch(`/v1/access/export${qs(filter)}`);
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      throw new ApiError(response.status, body.code || "error", body.message || `the node answered ${response.status}`);
-    }
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
+    const csv = await download("/v1/access/export", filter);
+    const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
     const a = h("a", { href: url, download: "dirchain-access.csv" }, "download");
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    fill(notice, h("p", { class: "verified" }, `Exported ${Math.max(0, (await blob.text()).trim().split("\n").length - 1)} records as dirchain-access.csv.`));
+    fill(notice, h("p", { class: "verified" }, `Exported ${csv.trim().split("\n").length - 1} records as dirchain-access.csv.`));
   } catch (error) {
     fill(notice, problem(error));
   }

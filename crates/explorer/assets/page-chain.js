@@ -2,7 +2,7 @@
 // browser on request) and its transactions; any transaction by hash.
 
 import { count, find, get, time } from "./api.js";
-import { badge, facts, fill, h, link, more, problem, section, short, table } from "./dom.js";
+import { badge, facts, fill, h, link, paged, problem, section, short, table } from "./dom.js";
 import { consensusNamespace, verifyCertificate } from "./verify.js";
 
 /** Blocks per page of the block list. */
@@ -86,21 +86,14 @@ export async function block(main, { height }, { signal }) {
           ? "The genesis block is founded by the genesis document, not by a certificate."
           : "Consensus finalized this block through its successor's certificate; open the next block to check it.")),
     section("Transactions", txList));
-  await listTxs(txList, { height: n }, signal);
-}
-
-async function listTxs(into, filter, signal, cursor) {
-  const page = await get("/v1/txs", { ...filter, limit: TXS_PER_PAGE, cursor }, signal);
-  const rows = table([
+  await paged(txList, cursor => get("/v1/txs", { height: n, limit: TXS_PER_PAGE, cursor }, signal), (txs, first) => table([
     { title: "#", cell: t => t.index, cls: "num" },
     { title: "Transaction", cell: t => link(`/tx/${t.hash}`, short(t.hash)) },
     { title: "Kind", cell: t => t.kind },
     { title: "Signer", cell: t => t.signer_org || short(t.signer) },
     { title: "Channel", cell: t => t.channel },
     { title: "Outcome", cell: t => (t.refusal ? badge(`refused: ${t.refusal}`, "bad") : badge("applied", "ok")) },
-  ], page.items, { empty: cursor ? "" : "No transactions in this block." });
-  if (cursor) into.querySelector("button.more")?.remove();
-  into.append(rows, more(page.next_cursor, next => listTxs(into, filter, signal, next)) || "");
+  ], txs, { empty: first ? "No transactions in this block." : "" }));
 }
 
 export async function tx(main, { hash }, { signal }) {

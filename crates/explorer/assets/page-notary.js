@@ -7,15 +7,13 @@
 
 import { find, get, time } from "./api.js";
 import { facts, fill, h, problem, section } from "./dom.js";
-import { VerifyError, consensusNamespace, notaryKey, verifyProofDoc } from "./verify.js";
+import { VerifyError, consensusNamespace, decodeNotaryRecord, notaryKey, toHex, verifyProofDoc } from "./verify.js";
 
 /** The channel notarizations are checked in. */
 const CHANNEL = "main";
 /** Largest file the page hashes: WebCrypto hashes a file held whole in
  * memory. Larger files: `dirchain notary check FILE` hashes as it reads. */
 const MAX_FILE_BYTES = 1024 ** 3;
-
-const hex = bytes => Array.from(bytes, b => b.toString(16).padStart(2, "0")).join("");
 
 export async function render(main) {
   const input = h("input", { id: "file", type: "file" });
@@ -32,7 +30,7 @@ export async function render(main) {
     }
     fill(out, h("p", { class: "loading" }, `Hashing ${file.name}…`));
     try {
-      const digest = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", await file.arrayBuffer())));
+      const digest = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", await file.arrayBuffer())));
       fill(out, h("p", { class: "loading" }, "Asking the node for a proof…"));
       fill(out, await verdict(file, digest));
     } catch (error) {
@@ -77,7 +75,12 @@ async function verdict(file, digest) {
       h("p", {}, "Verified in this browser: the ledger holds no notarization of this file's digest."),
       section("What was checked", facts(checked)));
   }
-  const record = decodeNotary(proven.value);
+  let record = null;
+  try {
+    record = decodeNotaryRecord(proven.value);
+  } catch {
+    // Shown below as a proven value that is not this file's notarization.
+  }
   if (!record || record.digest !== digest) {
     return h("div", { class: "result bad", id: "notary-verdict", "data-verdict": "unverifiable" },
       h("h2", {}, "The proven record is not this file's notarization"),
@@ -97,45 +100,4 @@ async function verdict(file, digest) {
       ["Transaction", view ? h("a", { href: `#/tx/${record.tx}` }, record.tx) : record.tx],
     ])),
     section("What was checked", facts(checked)));
-}
-
-/** A `NotaryRecord` as the ledger encodes it (digest, kind, meta, org,
- * signer, tx, height, at); `null` if the bytes are not one. */
-export function decodeNotary(bytes) {
-  let at = 0;
-  const take = n => {
-    if (n > bytes.length - at) throw new RangeError("short");
-    const out = bytes.subarray(at, at + n);
-    at += n;
-    return out;
-  };
-  const varint = () => {
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      const b = take(1)[0];
-      value += (b & 0x7f) * 2 ** shift;
-      if (!(b & 0x80)) return value;
-    }
-    throw new RangeError("varint");
-  };
-  const text = () => new TextDecoder("utf-8", { fatal: true }).decode(take(varint()));
-  const u64 = () => {
-    const b = take(8);
-    return Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0));
-  };
-  try {
-    const record = {
-      digest: hex(take(32)),
-      kind: text(),
-      meta: text(),
-      org: text(),
-      signer: hex(take(32)),
-      tx: hex(take(32)),
-      height: u64(),
-      at: u64(),
-    };
-    return at === bytes.length ? record : null;
-  } catch {
-    return null;
-  }
 }

@@ -2,24 +2,19 @@
 // the catalog items they publish.
 
 import { find, get, seg, time } from "./api.js";
-import { badge, fill, h, link, more, section, short, table } from "./dom.js";
+import { badge, fill, h, link, more, paged, section, short, table } from "./dom.js";
 
 const PAGE = 100;
 
 export async function list(main, _params, { signal }) {
   const into = h("div");
   fill(main, h("h1", {}, "Organisations"), into);
-  const load = async cursor => {
-    const page = await get("/v1/orgs", { limit: PAGE, cursor }, signal);
-    into.querySelector("button.more")?.remove();
-    into.append(table([
-      { title: "Id", cell: o => link(`/orgs/${seg(o.id)}`, o.id) },
-      { title: "Name", cell: o => o.name },
-      { title: "Status", cell: o => (o.active ? badge("active", "ok") : badge("inactive", "bad")) },
-      { title: "Joined", cell: o => time(o.joined_at) },
-    ], page.items, { empty: cursor ? "" : "No organisations yet." }), more(page.next_cursor, load) || "");
-  };
-  await load();
+  await paged(into, cursor => get("/v1/orgs", { limit: PAGE, cursor }, signal), (orgs, first) => table([
+    { title: "Id", cell: o => link(`/orgs/${seg(o.id)}`, o.id) },
+    { title: "Name", cell: o => o.name },
+    { title: "Status", cell: o => (o.active ? badge("active", "ok") : badge("inactive", "bad")) },
+    { title: "Joined", cell: o => time(o.joined_at) },
+  ], orgs, { empty: first ? "No organisations yet." : "" }));
 }
 
 export async function org(main, { id }, { signal }) {

@@ -4,7 +4,7 @@
 // node turns it into the pseudonym access records carry.
 
 import { count, find, post, seg, time } from "./api.js";
-import { badge, fill, h, link, more, problem, section, table } from "./dom.js";
+import { badge, fill, h, link, paged, problem, section, table } from "./dom.js";
 
 const PAGE = 100;
 
@@ -28,14 +28,12 @@ export async function render(main) {
     if (!subject) return;
     fill(out, h("p", { class: "loading" }, "Looking up…"));
     try {
-      const page = await post("/v1/subjects/accesses", { subject, limit: PAGE });
       const purposes = new Map();
       const rows = h("div");
-      fill(out, section("Accesses to your data", rows));
-      const add = async (items, cursor, first) => {
+      const fetchPage = cursor => post("/v1/subjects/accesses", { subject, limit: PAGE, cursor });
+      await paged(rows, fetchPage, async (items, first) => {
         await purposesOf(items, purposes);
-        rows.querySelector("button.more")?.remove();
-        rows.append(table([
+        return table([
           { title: "When", cell: a => link(`/access/${a.id}`, time(a.at)) },
           { title: "Agency", cell: a => a.consumer_org || a.recorder_org },
           { title: "From", cell: a => a.owner_org || "—" },
@@ -45,14 +43,9 @@ export async function render(main) {
           { title: "Purpose", cell: a => purposes.get(a.permission)?.purpose || "—" },
           { title: "Records", cell: a => count(a.record_count), cls: "num" },
           { title: "Outcome", cell: a => (a.refusal ? badge(`refused: ${a.refusal}`, "bad") : badge("within permission", "ok")) },
-        ], items, { empty: first ? "No agency has recorded an access to data about you." : "" }));
-        const button = more(cursor, async next => {
-          const p = await post("/v1/subjects/accesses", { subject, limit: PAGE, cursor: next });
-          await add(p.items, p.next_cursor, false);
-        });
-        if (button) rows.append(button);
-      };
-      await add(page.items, page.next_cursor, true);
+        ], items, { empty: first ? "No agency has recorded an access to data about you." : "" });
+      });
+      fill(out, section("Accesses to your data", rows));
     } catch (error) {
       fill(out, problem(error));
     }

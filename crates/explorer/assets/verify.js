@@ -44,8 +44,10 @@ const FINALIZE_SUFFIX = "_FINALIZE";
 const KEY_DOMAIN = "dirchain/state/v1";
 // `Space::Notary` in `dirchain_types::keys`.
 const SPACE_NOTARY = 13;
-// `MAX_ID_BYTES`: the longest identifier (a channel, here).
+// `MAX_ID_BYTES`: the longest identifier (a channel, a kind, an organisation).
 const MAX_ID_BYTES = 64;
+// `MAX_META_BYTES`: the longest note a notarization carries.
+const MAX_META_BYTES = 2 * 1024;
 // `MAX_VALIDATORS`: a genesis names at most this many validators.
 const MAX_VALIDATORS = 256;
 // `dirchain_state::store::MAX_VALUE_BYTES`: the largest stored value.
@@ -99,7 +101,7 @@ function compareBytes(a, b) {
   return a.length - b.length;
 }
 
-function toHex(bytes) {
+export function toHex(bytes) {
   let s = "";
   for (const b of bytes) s += b.toString(16).padStart(2, "0");
   return s;
@@ -252,6 +254,32 @@ class Reader {
   end() {
     if (this.at !== this.bytes.length) throw this.fail("it has trailing bytes");
   }
+}
+
+// A `NotaryRecord` as the ledger encodes it (digest, kind, meta, org,
+// signer, tx, height, at): what a verified notary key holds, for showing.
+// Throws VerifyError `malformed` if the bytes are not exactly one.
+export function decodeNotaryRecord(bytes) {
+  const r = new Reader(bytes, "notary record");
+  const text = max => {
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(r.vecU8(max));
+    } catch (error) {
+      throw error instanceof VerifyError ? error : r.fail("a text is not UTF-8");
+    }
+  };
+  const record = {
+    digest: toHex(r.take(32)),
+    kind: text(MAX_ID_BYTES),
+    meta: text(MAX_META_BYTES),
+    org: text(MAX_ID_BYTES),
+    signer: toHex(r.take(32)),
+    tx: toHex(r.take(32)),
+    height: u64Value(r.u64()),
+    at: u64Value(r.u64()),
+  };
+  r.end();
+  return record;
 }
 
 // ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ const {
 
 const vectors = JSON.parse(readFileSync(process.argv[2], "utf8"));
 let failures = 0;
+let notaryRecords = 0;
 
 function report(ok, name, detail = "") {
   console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? ` (${detail})` : ""}`);
@@ -62,7 +63,9 @@ report(
   same(Object.keys(verify).sort(), [
     "VerifyError",
     "consensusNamespace",
+    "decodeNotaryRecord",
     "notaryKey",
+    "toHex",
     "verifyCertificate",
     "verifyProofDoc",
     "verifyStateProof",
@@ -152,6 +155,28 @@ for (const { name, key, doc, expect } of vectors.docs) {
   };
   const ok = same(shown, expect) && r.key === key.toLowerCase() && (r.value === null || r.value instanceof Uint8Array);
   report(ok, `valid: ${name}`, ok ? `${r.value === null ? "absent" : `${r.value.length} bytes`}, signers ${r.signers}` : JSON.stringify(shown));
+  if (r.value !== null) await checkNotaryRecord(name, key, r.value);
+}
+report(notaryRecords > 0, "proven notary records decode", `${notaryRecords} decoded`);
+
+// A proven value that decodes as a notarization is the one its key names
+// (the explorer shows what it decodes); a cut or padded one is refused.
+async function checkNotaryRecord(name, key, value) {
+  let record;
+  try {
+    record = verify.decodeNotaryRecord(value);
+  } catch {
+    return; // Another kind of record (an account, say).
+  }
+  notaryRecords += 1;
+  const named = (await verify.notaryKey("main", record.digest)) === key.toLowerCase();
+  const cut = await outcome(() => verify.decodeNotaryRecord(value.subarray(0, value.length - 1)));
+  const padded = await outcome(() => verify.decodeNotaryRecord(Uint8Array.of(...value, 0)));
+  report(
+    named && cut.error?.code === "malformed" && padded.error?.code === "malformed",
+    `notary record of ${name}`,
+    `${record.org}/${record.kind} at block ${record.height}`,
+  );
 }
 
 // Every byte flipped: the same verdict as the Rust verifier.

@@ -1167,6 +1167,23 @@ pub struct AccessFilter {
     pub refused: Option<bool>,
 }
 
+impl AccessFilter {
+    /// The page of the list these filters select that starts after `cursor`.
+    pub fn page(&self, limit: u32, cursor: Option<String>) -> AccessQuery {
+        AccessQuery {
+            consumer: self.consumer.clone(),
+            provider: self.provider.clone(),
+            item: self.item.clone(),
+            permission: self.permission.clone(),
+            from_ms: self.from_ms,
+            to_ms: self.to_ms,
+            refused: self.refused,
+            limit: Some(limit),
+            cursor,
+        }
+    }
+}
+
 /// Accesses of one day (UTC) by one consuming organisation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -216,6 +216,19 @@ pub fn json(reply: reqwest::blocking::Response) -> Option<Value> {
     serde_json::from_slice(&reply.bytes().ok()?).ok()
 }
 
+/// A benchmark's numeric option `name` (`--seconds 30`), or `default`.
+pub fn bench_arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name} takes a number, not {v:?}"))
+        })
+        .unwrap_or(default)
+}
+
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -186,15 +186,22 @@ impl Queries {
 /// Days of `GET /v1/access/daily` when the query gives no start.
 const DEFAULT_DAILY_DAYS: u64 = 30;
 
-/// A day's row of [AccessDay] from `day, consumer_org, accepted, refused`.
-fn access_day(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccessDay> {
-    let consumer: Option<String> = row.get(1)?;
-    Ok(AccessDay {
-        day: row.get(0)?,
-        consumer_org: consumer.filter(|c| !c.is_empty()),
-        accepted: uint(row.get(2)?),
-        refused: uint(row.get(3)?),
-    })
+/// The rows of `sql` under `f`, each `day, consumer_org, accepted, refused`.
+fn days(conn: &Connection, sql: &str, f: &Filter) -> Result<Vec<AccessDay>, QueryError> {
+    let rows = conn
+        .prepare_cached(sql)?
+        .query_map(f.params(), |row| {
+            let consumer: Option<String> = row.get(1)?;
+            Ok(AccessDay {
+                day: row.get(0)?,
+                // `access_days` holds '' for an attempt under no permission.
+                consumer_org: consumer.filter(|c| !c.is_empty()),
+                accepted: uint(row.get(2)?),
+                refused: uint(row.get(3)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// [Queries::access_daily] from the counts: days `first_day..end_day`.
@@ -220,11 +227,7 @@ fn daily_counts(
          GROUP BY day, consumer_org ORDER BY day, consumer_org",
         f.sql()
     );
-    let days = conn
-        .prepare_cached(&sql)?
-        .query_map(f.params(), access_day)?
-        .collect::<Result<_, _>>()?;
-    Ok(days)
+    days(conn, &sql, &f)
 }
 
 /// [Queries::access_daily] from the records under one permission.
@@ -244,11 +247,7 @@ fn daily_records(
          GROUP BY day, a.consumer_org ORDER BY day, a.consumer_org",
         f.sql()
     );
-    let days = conn
-        .prepare_cached(&sql)?
-        .query_map(f.params(), access_day)?
-        .collect::<Result<_, _>>()?;
-    Ok(days)
+    days(conn, &sql, &f)
 }
 
 fn permission_filter(permission: &Option<String>) -> Result<Option<Digest>, QueryError> {

@@ -7,7 +7,7 @@ use axum::{
     http::header,
     response::{IntoResponse, Response},
 };
-use dirchain_schema::records::{AccessFilter, AccessQuery, AccessView, MAX_LIMIT};
+use dirchain_schema::records::{AccessFilter, AccessView, MAX_LIMIT};
 use futures::stream;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
@@ -52,7 +52,7 @@ pub fn respond<N: NodeApi>(node: N, filter: AccessFilter) -> Response {
                 Next::After(cursor) => Some(cursor),
             };
             let first = cursor.is_none();
-            let q = page_query(&filter, cursor);
+            let q = filter.page(MAX_LIMIT, cursor);
             let page = match query::run(&node, move |queries| queries.accesses(&q)).await {
                 Ok(page) => page,
                 Err(error) => {
@@ -77,20 +77,6 @@ pub fn respond<N: NodeApi>(node: N, filter: AccessFilter) -> Response {
         Body::from_stream(pages),
     )
         .into_response()
-}
-
-fn page_query(filter: &AccessFilter, cursor: Option<String>) -> AccessQuery {
-    AccessQuery {
-        consumer: filter.consumer.clone(),
-        provider: filter.provider.clone(),
-        item: filter.item.clone(),
-        permission: filter.permission.clone(),
-        from_ms: filter.from_ms,
-        to_ms: filter.to_ms,
-        refused: filter.refused,
-        limit: Some(MAX_LIMIT),
-        cursor,
-    }
 }
 
 /// One page as CSV text, after the header row on the first page.
