@@ -2,9 +2,9 @@
 //! [ChainSource] over the node's [Handle], and [follow_chain] keeps an index
 //! in step with the chain until shutdown.
 
-use dirchain_chain::{Handle, SubmitError};
+use dirchain_chain::{Handle, SubmitError, block::SharedBlock};
 use dirchain_index::{ChainSource, FollowError, Index};
-use dirchain_types::{block::Block, keys::StateKey};
+use dirchain_types::keys::StateKey;
 use std::future::Future;
 
 /// The finalized chain and committed state of a running node.
@@ -26,12 +26,13 @@ impl HandleSource {
 
 impl ChainSource for HandleSource {
     type Error = SubmitError;
+    type Block = SharedBlock;
 
     fn height(&self) -> u64 {
         self.handle.height()
     }
 
-    async fn block(&self, height: u64) -> Result<Option<Block>, SubmitError> {
+    async fn block(&self, height: u64) -> Result<Option<SharedBlock>, SubmitError> {
         Ok(self
             .handle
             .block(height)

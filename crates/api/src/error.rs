@@ -183,6 +183,18 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
     }
 
+    /// A batch of more transactions than one submission may carry.
+    pub fn too_many_txs(count: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_txs",
+            format!(
+                "{count} transactions in one batch; at most {} may be submitted at once",
+                dirchain_types::limits::MAX_SUBMIT_BATCH
+            ),
+        )
+    }
+
     pub fn unsupported_media_type(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -217,6 +229,7 @@ impl From<SubmitError> for ApiError {
             SubmitError::NonceTaken { .. } => {
                 Self::new(StatusCode::CONFLICT, "nonce_taken", message)
             }
+            SubmitError::TooMany { txs, .. } => Self::too_many_txs(txs),
             SubmitError::Unavailable => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
             }

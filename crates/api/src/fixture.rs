@@ -322,6 +322,7 @@ struct Source(&'static Scenario);
 
 impl ChainSource for Source {
     type Error = Infallible;
+    type Block = Block;
 
     fn height(&self) -> u64 {
         self.0.height()

@@ -30,6 +30,7 @@
 //! | `GET /v1/status` | 200 `Status`: chain, identity, latest block, mempool, peers, `indexed_height` |
 //! | `POST /v1/tx` | 202 `TxStatus` `{"hash", "status": "pending"}`, `Location: /v1/tx/{hash}` |
 //! | `POST /v1/tx?wait=final&timeout_ms=N` | 200 `TxStatus` once final; the refusal's own code and status if it is rejected when a block is built; 504 `wait_timeout` (naming the hash) after N ms (default 10000, at most 60000) |
+//! | `POST /v1/txs` | 200 `TxBatchResults` `{"accepted", "refused", "results": [{"hash"} or {"error": {"code", "message"}}, ...]}`, one per transaction in order |
 //! | `GET /v1/tx/{hash}` | 200 `{"hash", "status": "pending"}`, `{"hash", "status": "finalized", "height", "index", "outcome"}` or `{"hash", "status": "rejected", "error": {"code", "message"}}`; 404 `{"hash", "status": "unknown"}` |
 //! | `GET /v1/accounts/{public_key}` | 200 `Account` `{"public_key", "next_nonce", "next_free_nonce"}` |
 //! | `GET /v1/blocks/{height}` or `/v1/blocks/latest` | 200 `BlockInfo` `{"header", "header_hex", "certificate_hex" (null for genesis), "txs"}` |
@@ -73,13 +74,20 @@
 //! A query that cannot be honoured is refused before the transaction is
 //! submitted.
 //!
+//! `POST /v1/txs` takes up to `MAX_SUBMIT_BATCH` (1,000) transactions, 4 MiB
+//! of them: a varint count then each encoded `SignedTx` behind its varint
+//! length (`application/octet-stream`; `dirchain_types::tx::encode_submission`
+//! makes it), or `{"txs": ["<hex>", ...]}`. It answers 200 with each
+//! transaction's verdict in order, `{"hash"}` or `{"error": {"code",
+//! "message"}}` with the codes below, and the count of each.
+//!
 //! Errors of the request itself:
 //!
 //! | status | code | when |
 //! | --- | --- | --- |
-//! | 400 | `empty_body` | no body, or an empty transaction |
-//! | 400 | `bad_json` | the JSON does not parse or is not `{"tx": "<hex>"}` (wrong types, unknown fields) |
-//! | 400 | `bad_hex` | `tx` is not hex |
+//! | 400 | `empty_body` | no body, or an empty transaction, or a batch of none |
+//! | 400 | `bad_json` | the JSON does not parse or is not `{"tx": "<hex>"}` (`{"txs": [...]}` for a batch; wrong types, unknown fields) |
+//! | 400 | `bad_hex` | `tx` (or an entry of `txs`) is not hex |
 //! | 400 | `bad_hash` | the hash in the path is not 64 hex characters |
 //! | 400 | `bad_key` | the public key or state key in the path is not hex of the right length (or not an Ed25519 point) |
 //! | 400 | `bad_height` | the height in the path is neither a decimal `u64` nor `latest` |
@@ -88,12 +96,13 @@
 //! | 400 | `bad_filter` | a filter value the index cannot mean (`share_class`, request or proposal `status`, `permission` not hex) |
 //! | 400 | `bad_cursor` | a `cursor` this list did not return |
 //! | 400 | `bad_subject` | the subject is empty (or only spaces and dashes) or longer than [MAX_SUBJECT_BYTES] |
-//! | 400 | `bad_path`, `bad_body` | the path or body could not be read at all (e.g. not UTF-8) |
+//! | 400 | `bad_path`, `bad_body` | the path or body could not be read at all (e.g. not UTF-8); a binary batch that is not a submission |
 //! | 404 | `not_found` | no finalized block at that height on this node; no such record in the index (the message says up to which block it has applied the chain) |
 //! | 404 | `unknown_route` | no such route |
 //! | 405 | `method_not_allowed` | the route exists; `Allow` lists its methods |
 //! | 409 | `no_certificate_yet` | a proof was asked for before the first finalized block |
-//! | 413 | `payload_too_large` | body above [MAX_BODY_BYTES], or transaction above `MAX_TX_BYTES`; a subject query above [MAX_SUBJECT_BODY_BYTES] |
+//! | 413 | `payload_too_large` | body above [MAX_BODY_BYTES] ([MAX_BATCH_BODY_BYTES] for a batch), or transaction above `MAX_TX_BYTES`, or a batch's transactions above 4 MiB; a subject query above [MAX_SUBJECT_BODY_BYTES] |
+//! | 413 | `too_many_txs` | a batch of more than 1,000 transactions |
 //! | 415 | `unsupported_media_type` | a body that is neither binary nor JSON |
 //! | 504 | `wait_timeout` | `wait=final` and the transaction is not final in time (it was accepted) |
 //!
@@ -140,6 +149,7 @@ pub use chain_source::{HandleSource, follow_chain};
 pub use dirchain_index::{FollowError, Index, IndexError, Queries};
 pub use node::{Node, NodeApi};
 pub use routes::{
-    MAX_BODY_BYTES, MAX_SUBJECT_BODY_BYTES, MAX_SUBJECT_BYTES, WAIT_POLL_INTERVAL, openapi, router,
+    MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES, MAX_SUBJECT_BODY_BYTES, MAX_SUBJECT_BYTES,
+    WAIT_POLL_INTERVAL, openapi, router,
 };
 pub use server::serve;

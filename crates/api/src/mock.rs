@@ -95,11 +95,11 @@ impl MockChain {
         Self {
             blocks: vec![
                 CertifiedBlock {
-                    block: genesis,
+                    block: genesis.into(),
                     finalization: None,
                 },
                 CertifiedBlock {
-                    block: first,
+                    block: first.into(),
                     finalization: Some(b"the finalization of block 1".to_vec()),
                 },
             ],
@@ -242,7 +242,10 @@ impl MockNode {
 
     /// Block 1 claims another state root than the state it proves against.
     pub fn corrupt_state_root(&self) {
-        self.inner.lock().unwrap().blocks[1].block.state_root = sha256(&[b"another root"]);
+        let mut inner = self.inner.lock().unwrap();
+        let mut block = (*inner.blocks[1].block).clone();
+        block.state_root = sha256(&[b"another root"]);
+        inner.blocks[1].block = block.into();
     }
 
     /// The next submission fails with `error`, whatever it is.
@@ -310,6 +313,18 @@ impl Inner {
 impl NodeApi for MockNode {
     fn submit(&self, tx: Vec<u8>) -> impl Future<Output = Result<Digest, SubmitError>> + Send {
         ready(self.accept(tx))
+    }
+
+    fn submit_batch(
+        &self,
+        txs: Vec<Vec<u8>>,
+    ) -> impl Future<Output = Result<Vec<Result<Digest, SubmitError>>, SubmitError>> + Send {
+        let verdicts = if self.inner.lock().unwrap().stopped {
+            Err(SubmitError::Unavailable)
+        } else {
+            Ok(txs.into_iter().map(|tx| self.accept(tx)).collect())
+        };
+        ready(verdicts)
     }
 
     fn status(&self) -> impl Future<Output = Result<Status, SubmitError>> + Send {
@@ -421,6 +436,11 @@ pub fn signed_tx() -> SignedTx {
 
 pub fn encoded(tx: &SignedTx) -> Vec<u8> {
     tx.encode().to_vec()
+}
+
+/// The binary body of `POST /v1/txs` carrying `txs`, each as given.
+pub fn submission(txs: &[Vec<u8>]) -> Vec<u8> {
+    dirchain_types::tx::encode_submission(txs.iter().map(|tx| tx.clone().into())).to_vec()
 }
 
 pub fn get(uri: &str) -> Request<Body> {

@@ -23,6 +23,13 @@ pub trait NodeApi: Clone + Send + Sync + 'static {
     /// Checks a codec-encoded `SignedTx` and adds it to the mempool; returns its hash.
     fn submit(&self, tx: Vec<u8>) -> impl Future<Output = Result<Digest, SubmitError>> + Send;
 
+    /// [NodeApi::submit] for many at once: one verdict each, in order; Err only
+    /// for the batch as a whole (too many, or the node is shutting down).
+    fn submit_batch(
+        &self,
+        txs: Vec<Vec<u8>>,
+    ) -> impl Future<Output = Result<Vec<Result<Digest, SubmitError>>, SubmitError>> + Send;
+
     fn status(&self) -> impl Future<Output = Result<Status, SubmitError>> + Send;
 
     fn tx_status(&self, hash: Digest)
@@ -102,6 +109,13 @@ impl std::fmt::Debug for Node {
 impl NodeApi for Node {
     fn submit(&self, tx: Vec<u8>) -> impl Future<Output = Result<Digest, SubmitError>> + Send {
         self.handle.submit(tx)
+    }
+
+    fn submit_batch(
+        &self,
+        txs: Vec<Vec<u8>>,
+    ) -> impl Future<Output = Result<Vec<Result<Digest, SubmitError>>, SubmitError>> + Send {
+        self.handle.submit_batch(txs)
     }
 
     fn status(&self) -> impl Future<Output = Result<Status, SubmitError>> + Send {

@@ -1,5 +1,6 @@
 //! The ledger's block as the consensus engine sees it.
 
+use crate::limits::{MAX_RECENT_FULL_BLOCK_BYTES, MAX_RECENT_FULL_BLOCKS};
 use bytes::BufMut;
 use commonware_codec::{Buf, EncodeSize, Error as CodecError, Read, Write};
 use commonware_consensus::{
@@ -15,6 +16,7 @@ use dirchain_types::{
     ids::{Digest, PublicKey},
     limits::MAX_BLOCK_BYTES,
 };
+use std::{collections::VecDeque, ops::Deref, sync::Arc};
 
 /// The consensus context a block is proposed in.
 pub type ConsensusContext = Context<Digest, PublicKey>;
@@ -54,6 +56,78 @@ impl ChainBlock {
             leader: self.0.proposer.clone(),
             parent: (View::new(self.0.parent_view), self.0.parent),
         }
+    }
+}
+
+/// A finalized block shared as the node holds it (in its cache of recent blocks or as marshal
+/// read it), never copied: a full block holds thousands of transactions.
+#[derive(Clone, Debug)]
+pub struct SharedBlock(Arc<ChainBlock>);
+
+impl SharedBlock {
+    pub(crate) fn new(block: Arc<ChainBlock>) -> Self {
+        Self(block)
+    }
+}
+
+impl From<Block> for SharedBlock {
+    fn from(block: Block) -> Self {
+        Self(Arc::new(ChainBlock(block)))
+    }
+}
+
+impl std::borrow::Borrow<Block> for SharedBlock {
+    fn borrow(&self) -> &Block {
+        self
+    }
+}
+
+impl Deref for SharedBlock {
+    type Target = Block;
+    fn deref(&self) -> &Block {
+        &self.0.0
+    }
+}
+
+/// The last finalized blocks, kept for the node's own readers (its query index, the API)
+/// so that a block just applied is not read back from the archive and decoded again
+/// (decoding checks every signer's key, a curve point). Bounded by count and by bytes.
+#[derive(Default)]
+pub(crate) struct RecentBlocks {
+    blocks: VecDeque<(Arc<ChainBlock>, usize)>,
+    bytes: usize,
+}
+
+impl RecentBlocks {
+    /// Adds the next finalized block (heights follow each other), dropping the oldest beyond
+    /// the limits.
+    pub fn push(&mut self, block: Arc<ChainBlock>) {
+        if self
+            .blocks
+            .back()
+            .is_some_and(|(last, _)| last.0.height + 1 != block.0.height)
+        {
+            self.blocks.clear();
+            self.bytes = 0;
+        }
+        let size = block.0.encode_size();
+        self.bytes += size;
+        self.blocks.push_back((block, size));
+        while self.blocks.len() > MAX_RECENT_FULL_BLOCKS || self.bytes > MAX_RECENT_FULL_BLOCK_BYTES
+        {
+            let Some((_, size)) = self.blocks.pop_front() else {
+                break;
+            };
+            self.bytes -= size;
+        }
+    }
+
+    pub fn get(&self, height: u64) -> Option<SharedBlock> {
+        let first = self.blocks.front()?.0.0.height;
+        let (block, _) = self
+            .blocks
+            .get(usize::try_from(height.checked_sub(first)?).ok()?)?;
+        Some(SharedBlock(block.clone()))
     }
 }
 

@@ -3,6 +3,7 @@
 //! deterministic runtime and simulated network in tests.
 
 use crate::{
+    admission::Admission,
     application::{Application, Finalizer, Scheme},
     block::ChainBlock,
     config::NodeRole,
@@ -30,7 +31,8 @@ use commonware_cryptography::{
 use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::{
-    Clock, Handle as TaskHandle, Metrics, Network, Spawner, Storage, buffer::paged::CacheRef,
+    Clock, Handle as TaskHandle, Metrics, Network, Spawner, Storage, Strategizer,
+    buffer::paged::CacheRef,
 };
 use commonware_storage::archive::{Archive as _, Identifier, immutable};
 use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize, channel::mpsc, ordered::Set};
@@ -104,7 +106,16 @@ pub async fn start<E, B, P, S, R>(
     channels: Channels<S, R>,
 ) -> Result<Started, EngineError>
 where
-    E: Spawner + Storage + Clock + Metrics + Network + rand_core::CryptoRng + Send + Sync + 'static,
+    E: Spawner
+        + Storage
+        + Clock
+        + Metrics
+        + Network
+        + Strategizer
+        + rand_core::CryptoRng
+        + Send
+        + Sync
+        + 'static,
     B: Blocker<PublicKey = PublicKey> + Clone,
     P: Provider<PublicKey = PublicKey> + Clone,
     S: Sender<PublicKey = PublicKey>,
@@ -164,8 +175,11 @@ where
     let shared = Arc::new(Shared::default());
     let (gossip_out, gossip_in) = mpsc::channel(MAILBOX_SIZE);
     let (finalized_tx, finalized_rx) = mpsc::unbounded_channel();
+    // One pool checks signatures for admission and for blocks from other validators.
+    let strategy = context.strategy(std::thread::available_parallelism().unwrap_or(NZUsize!(1)));
     let (executor, mailbox) = Executor::new(
         context.child("executor"),
+        strategy.clone(),
         ledger,
         ExecutorConfig {
             role: config.role,
@@ -178,8 +192,28 @@ where
         finalized_rx,
         shared.clone(),
     );
-    let executor = context.child("executor").spawn(|_| executor.run());
-    let gossip = Gossip::new(context.child("gossip"), gossip_in, mailbox.clone());
+    // Threads of their own: executing blocks and checking signatures hold them for
+    // milliseconds, which would stall the tasks sharing a runtime thread (consensus among them).
+    let executor = context
+        .child("executor")
+        .dedicated()
+        .spawn(|_| executor.run());
+    let (admission, admission_mailbox) = Admission::new(
+        context.child("admission"),
+        strategy,
+        shared.clone(),
+        mailbox.clone(),
+        ADMISSION_MAILBOX_SIZE,
+    );
+    context
+        .child("admission")
+        .dedicated()
+        .spawn(|_| admission.run());
+    let gossip = Gossip::new(
+        context.child("gossip"),
+        gossip_in,
+        admission_mailbox.clone(),
+    );
     let Channels {
         votes,
         certificates,
@@ -292,6 +326,7 @@ where
     Ok(Started {
         handle: Handle::new(
             mailbox,
+            admission_mailbox,
             marshal_mailbox,
             genesis_block.0,
             shared,

@@ -4,7 +4,8 @@
 //! One actor, so that every read and write of the state is serialized.
 
 use crate::{
-    block::{ChainBlock, ConsensusContext},
+    admission::{Checked, Origin, Refused},
+    block::{ChainBlock, ConsensusContext, RecentBlocks},
     config::NodeRole,
     handle::{Status, SubmitError, TxStatus},
     limits::{
@@ -17,6 +18,7 @@ use crate::{
 use commonware_codec::EncodeSize;
 use commonware_cryptography::{Digested, Digestible};
 use commonware_macros::select;
+use commonware_parallel::Rayon;
 use commonware_runtime::{Clock, Metrics, Spawner, Storage};
 use commonware_utils::{
     Acknowledgement,
@@ -24,10 +26,9 @@ use commonware_utils::{
     channel::{mpsc, oneshot},
 };
 use dirchain_state::{
-    Ledger, LedgerError, Outcome, TxError, VerifiedTx, decode_tx,
-    ledger::Checked,
+    Ledger, LedgerError, Outcome, TxError, VerifiedTx,
     store::{Speculative, StateProof},
-    verify_txs,
+    verify_txs_with,
 };
 use dirchain_types::{
     block::{Block, BlockContext},
@@ -40,7 +41,7 @@ use dirchain_types::{
 use std::{
     collections::{BTreeMap, HashMap, VecDeque},
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::UNIX_EPOCH,
@@ -65,12 +66,10 @@ pub(crate) enum Message {
         chain: Vec<Digested<ChainBlock>>,
         reply: oneshot::Sender<Verdict>,
     },
-    Submit {
-        tx: Vec<u8>,
-        /// From a peer's gossip: not gossiped again (every validator is connected to every
-        /// other), and no one waits for the answer.
-        from_peer: bool,
-        reply: Option<oneshot::Sender<Result<Digest, SubmitError>>>,
+    /// Transactions whose signatures admission has checked: check them against the state
+    /// and take them into the mempool.
+    Admit {
+        requests: Vec<Checked>,
     },
     Status {
         reply: oneshot::Sender<Status>,
@@ -125,12 +124,15 @@ pub struct FinalizedBlock {
     pub applied_at_ms: u64,
 }
 
-/// The committed tip, shared with the application so it knows how far back to walk.
+/// The committed tip, shared with the application so it knows how far back to walk, and
+/// the last finalized blocks, shared with the handle.
 #[derive(Default)]
 pub(crate) struct Shared {
     pub height: AtomicU64,
     pub mempool_txs: AtomicUsize,
+    pub mempool_bytes: AtomicUsize,
     pub peers: AtomicUsize,
+    pub blocks: Mutex<RecentBlocks>,
 }
 
 #[derive(Clone)]
@@ -161,27 +163,12 @@ impl Mailbox {
         rx.await.ok()
     }
 
-    pub async fn submit(&self, tx: Vec<u8>) -> Result<Digest, SubmitError> {
-        let (reply, rx) = oneshot::channel();
+    /// Err when the executor has stopped.
+    pub async fn admit(&self, requests: Vec<Checked>) -> Result<(), SubmitError> {
         self.0
-            .send(Message::Submit {
-                tx,
-                from_peer: false,
-                reply: Some(reply),
-            })
+            .send(Message::Admit { requests })
             .await
-            .map_err(|_| SubmitError::Unavailable)?;
-        rx.await.map_err(|_| SubmitError::Unavailable)?
-    }
-
-    /// Hands a gossiped transaction over without waiting (a full mailbox drops it: gossip
-    /// is best effort, the sender's own node keeps it).
-    pub fn gossiped(&self, tx: Vec<u8>) {
-        let _ = self.0.try_send(Message::Submit {
-            tx,
-            from_peer: true,
-            reply: None,
-        });
+            .map_err(|_| SubmitError::Unavailable)
     }
 
     pub async fn status(&self) -> Result<Status, SubmitError> {
@@ -265,6 +252,8 @@ struct Tip {
 
 pub(crate) struct Executor<E: Storage + Clock + Metrics + Spawner> {
     context: E,
+    /// Checks the signatures of a block's transactions that the mempool does not hold.
+    strategy: Rayon,
     ledger: Ledger<E>,
     mempool: Mempool,
     pending: HashMap<Digest, Pending>,
@@ -310,6 +299,7 @@ pub(crate) struct ExecutorConfig {
 impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> {
     pub fn new(
         context: E,
+        strategy: Rayon,
         ledger: Ledger<E>,
         config: ExecutorConfig,
         gossip: mpsc::Sender<SignedTx>,
@@ -322,6 +312,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         metrics.height.set(config.tip.0 as i64);
         let executor = Self {
             context,
+            strategy,
             ledger,
             mempool: Mempool::new(Limits::default()),
             pending: HashMap::new(),
@@ -381,14 +372,9 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                     let verdict = self.verify(chain).await?;
                     let _ = reply.send(verdict);
                 }
-                Message::Submit {
-                    tx,
-                    from_peer,
-                    reply,
-                } => {
-                    let result = self.submit(tx, from_peer).await?;
-                    if let Some(reply) = reply {
-                        let _ = reply.send(result);
+                Message::Admit { requests } => {
+                    for request in requests {
+                        self.admit_request(request).await?;
                     }
                 }
                 Message::Status { reply } => {
@@ -619,12 +605,31 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         &mut self,
         block: &Block,
         parent: Option<&Speculative>,
-    ) -> Result<Checked, LedgerError> {
-        let mut txs = Vec::with_capacity(block.txs.len());
-        let verdicts = verify_txs(block.txs.to_vec(), &mut self.context);
-        for (index, verified) in verdicts.into_iter().enumerate() {
-            txs.push(verified.map_err(|error| LedgerError::InvalidTx { index, error })?);
+    ) -> Result<dirchain_state::ledger::Checked, LedgerError> {
+        // A transaction the mempool holds had its signature checked on admission, and its
+        // hash covers the signature: only the others are checked here, in one batch.
+        let mut txs: Vec<Option<VerifiedTx>> = Vec::with_capacity(block.txs.len());
+        let mut unchecked = Vec::new();
+        for tx in block.txs.iter() {
+            let known = self.mempool.get(&tx.hash()).cloned();
+            if known.is_none() {
+                unchecked.push(tx.clone());
+            }
+            txs.push(known);
         }
+        let mut verdicts =
+            verify_txs_with(unchecked, &mut self.context, &self.strategy).into_iter();
+        let txs = txs
+            .into_iter()
+            .enumerate()
+            .map(|(index, known)| match known {
+                Some(tx) => Ok(tx),
+                None => verdicts
+                    .next()
+                    .expect("one verdict per unchecked transaction")
+                    .map_err(|error| LedgerError::InvalidTx { index, error }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let ctx = BlockContext {
             height: block.height,
             timestamp_ms: block.timestamp_ms,
@@ -682,6 +687,12 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             digest: block.digest(),
             timestamp_ms: block.inner().0.timestamp_ms,
         };
+        // The block first, then the height: a reader that sees the height finds the block.
+        self.shared
+            .blocks
+            .lock()
+            .expect("never held across a panic")
+            .push(block.inner_shared());
         self.shared.height.store(height, Ordering::Relaxed);
         self.metrics.height.set(height as i64);
         self.metrics
@@ -765,39 +776,47 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         self.shared
             .mempool_txs
             .store(self.mempool.len(), Ordering::Relaxed);
+        self.shared
+            .mempool_bytes
+            .store(self.mempool.bytes(), Ordering::Relaxed);
         self.metrics.mempool_txs.set(self.mempool.len() as i64);
         self.metrics.mempool_bytes.set(self.mempool.bytes() as i64);
     }
 
-    /// [Self::admit], counted by kind and result.
-    async fn submit(
-        &mut self,
-        bytes: Vec<u8>,
-        from_peer: bool,
-    ) -> Result<Result<Digest, SubmitError>, ExecutorError> {
-        let tx = match decode_tx(&bytes) {
-            Ok(tx) => tx,
-            Err(e) => {
-                let error = SubmitError::from(e);
-                self.metrics.submitted(None, error.code());
-                return Ok(Err(error));
-            }
-        };
-        let kind = tx.tx.payload.kind();
-        let result = self.admit(tx, from_peer).await?;
-        self.metrics.submitted(
-            Some(kind),
-            match &result {
-                Ok(_) => ACCEPTED,
-                Err(error) => error.code(),
-            },
-        );
-        Ok(result)
+    /// Admits a request's transactions in order, counts them by kind and result, answers
+    /// the client and gossips what a client submitted.
+    async fn admit_request(&mut self, request: Checked) -> Result<(), ExecutorError> {
+        let from_peer = matches!(request.origin, Origin::Peer);
+        let mut verdicts = Vec::with_capacity(request.txs.len());
+        for tx in request.txs {
+            let (kind, verdict) = match tx {
+                Ok(tx) => (
+                    Some(tx.tx().tx.payload.kind()),
+                    self.admit(tx, from_peer).await?,
+                ),
+                Err(Refused { kind, error }) => (kind, Err(error)),
+            };
+            self.metrics.submitted(
+                kind,
+                match &verdict {
+                    Ok(_) => ACCEPTED,
+                    Err(error) => error.code(),
+                },
+            );
+            verdicts.push(verdict);
+        }
+        self.mempool_changed();
+        if let Origin::Client(reply) = request.origin {
+            let _ = reply.send(verdicts);
+        }
+        Ok(())
     }
 
+    /// Checks a verified transaction against the committed state and takes it into the
+    /// mempool.
     async fn admit(
         &mut self,
-        tx: SignedTx,
+        tx: VerifiedTx,
         from_peer: bool,
     ) -> Result<Result<Digest, SubmitError>, ExecutorError> {
         let hash = tx.hash();
@@ -808,22 +827,18 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             // Already final: answering with its hash makes resubmission harmless.
             return Ok(Ok(hash));
         }
-        let verified = match verify_txs(vec![tx.clone()], &mut self.context).pop() {
-            Some(Ok(verified)) => verified,
-            Some(Err(e)) => return Ok(Err(e.into())),
-            None => return Ok(Err(SubmitError::Unavailable)),
-        };
-        let next_nonce = match self.ledger.precheck(&verified, self.now_ms()).await {
+        let next_nonce = match self.ledger.precheck(&tx, self.now_ms()).await {
             Ok(nonce) => nonce,
             Err(e) if e.is_internal() => return Err(LedgerError::Internal(e).into()),
             Err(e) => return Ok(Err(e.into())),
         };
-        let result = match self.mempool.insert(verified, next_nonce) {
+        let signed = (!from_peer).then(|| tx.tx().clone());
+        Ok(match self.mempool.insert(tx, next_nonce) {
             Ok(Inserted::Added) => {
                 // Admitted again: whatever refused it before no longer does.
                 self.rejections.remove(&hash);
-                if !from_peer {
-                    let _ = self.gossip.try_send(tx);
+                if let Some(signed) = signed {
+                    let _ = self.gossip.try_send(signed);
                 }
                 Ok(hash)
             }
@@ -832,9 +847,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             Err(MempoolError::Rejected(e)) => Err(e.into()),
             Err(MempoolError::NonceTaken { nonce }) => Err(SubmitError::NonceTaken { nonce }),
             Err(MempoolError::SignerFull { pending }) => Err(SubmitError::SignerBusy { pending }),
-        };
-        self.mempool_changed();
-        Ok(result)
+        })
     }
 
     async fn records(&self, keys: Vec<StateKey>) -> Result<Records, SubmitError> {

@@ -4,7 +4,7 @@
 //! set), so a received transaction is never forwarded again.
 
 use crate::{
-    executor::Mailbox,
+    admission::Mailbox,
     limits::{GOSSIP_INTERVAL, MAX_GOSSIP_BATCH},
 };
 use commonware_codec::{DecodeExt, Encode};
@@ -21,15 +21,15 @@ type Batch = List<SignedTx, MAX_GOSSIP_BATCH>;
 pub(crate) struct Gossip<E: Clock + Spawner> {
     context: E,
     outbox: mpsc::Receiver<SignedTx>,
-    executor: Mailbox,
+    admission: Mailbox,
 }
 
 impl<E: Clock + Spawner> Gossip<E> {
-    pub fn new(context: E, outbox: mpsc::Receiver<SignedTx>, executor: Mailbox) -> Self {
+    pub fn new(context: E, outbox: mpsc::Receiver<SignedTx>, admission: Mailbox) -> Self {
         Self {
             context,
             outbox,
-            executor,
+            admission,
         }
     }
 
@@ -56,11 +56,7 @@ impl<E: Clock + Spawner> Gossip<E> {
                 message = receiver.recv() => {
                     let Ok((peer, bytes)) = message else { return };
                     match Batch::decode(bytes) {
-                        Ok(txs) => {
-                            for tx in txs.iter() {
-                                self.executor.gossiped(tx.encode().to_vec());
-                            }
-                        }
+                        Ok(txs) => self.admission.gossiped(txs.into_vec()),
                         Err(error) => debug!(?peer, %error, "undecodable transaction batch"),
                     }
                 },

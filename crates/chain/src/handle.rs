@@ -2,8 +2,9 @@
 
 pub use crate::executor::{Nonces, Records};
 use crate::{
+    admission::Mailbox as AdmissionMailbox,
     application::Scheme,
-    block::ChainBlock,
+    block::{ChainBlock, SharedBlock},
     config::NodeRole,
     executor::{FinalizedBlock, Mailbox, Shared},
 };
@@ -12,11 +13,12 @@ use commonware_consensus::{
     marshal::{core::Mailbox as MarshalMailbox, standard::Standard},
     types::Height,
 };
-use dirchain_state::{Outcome, TxError, store::StateProof};
+use dirchain_state::{Outcome, TxError, decode_tx, store::StateProof};
 use dirchain_types::{
     block::Block,
     ids::{Digest, PublicKey},
     keys::StateKey,
+    limits::MAX_SUBMIT_BATCH,
 };
 use std::sync::{Arc, atomic::Ordering};
 
@@ -29,7 +31,7 @@ pub(crate) type MetricsEncoder = Arc<dyn Fn() -> String + Send + Sync>;
 /// A finalized block and the certificate that finalized it.
 #[derive(Clone, Debug)]
 pub struct CertifiedBlock {
-    pub block: Block,
+    pub block: SharedBlock,
     /// The codec-encoded finalization certificate. `None` for the genesis
     /// block, which the genesis document itself founds, and for a block that
     /// was finalized through a descendant's certificate: consensus forms no
@@ -54,6 +56,9 @@ pub enum SubmitError {
         "the signer has {pending} transactions pending, the most one signer may; try again later"
     )]
     SignerBusy { pending: usize },
+    /// More transactions in one batch than a batch may hold.
+    #[error("{txs} transactions in one batch; at most {limit} may be submitted at once")]
+    TooMany { txs: usize, limit: usize },
     /// The node is shutting down.
     #[error("the node is shutting down")]
     Unavailable,
@@ -70,6 +75,7 @@ impl SubmitError {
             Self::Rejected(error) => error.code(),
             Self::NonceTaken { .. } => "nonce_taken",
             Self::SignerBusy { .. } => "signer_busy",
+            Self::TooMany { .. } => "too_many_txs",
             Self::Unavailable => "unavailable",
             Self::Storage(_) => "storage",
         }
@@ -116,8 +122,9 @@ pub enum TxStatus {
 #[derive(Clone)]
 pub struct Handle {
     executor: Mailbox,
+    admission: AdmissionMailbox,
     marshal: Marshal,
-    genesis: Arc<Block>,
+    genesis: SharedBlock,
     shared: Arc<Shared>,
     metrics: MetricsEncoder,
 }
@@ -125,6 +132,7 @@ pub struct Handle {
 impl Handle {
     pub(crate) fn new(
         executor: Mailbox,
+        admission: AdmissionMailbox,
         marshal: Marshal,
         genesis: Block,
         shared: Arc<Shared>,
@@ -132,8 +140,9 @@ impl Handle {
     ) -> Self {
         Self {
             executor,
+            admission,
             marshal,
-            genesis: Arc::new(genesis),
+            genesis: genesis.into(),
             shared,
             metrics,
         }
@@ -143,7 +152,31 @@ impl Handle {
     /// mempool, from where it is gossiped to the other nodes. Returns its hash;
     /// submitting a transaction that is already pending or final returns its hash again.
     pub async fn submit(&self, tx: Vec<u8>) -> Result<Digest, SubmitError> {
-        self.executor.submit(tx).await
+        self.submit_batch(vec![tx])
+            .await?
+            .pop()
+            .unwrap_or(Err(SubmitError::Unavailable))
+    }
+
+    /// [Self::submit] for up to [MAX_SUBMIT_BATCH] transactions at once: one verdict per
+    /// transaction, in order. They are admitted in that order, so one signer's
+    /// transactions may follow each other in a batch. Err only when the node is
+    /// shutting down.
+    pub async fn submit_batch(
+        &self,
+        txs: Vec<Vec<u8>>,
+    ) -> Result<Vec<Result<Digest, SubmitError>>, SubmitError> {
+        if txs.len() > MAX_SUBMIT_BATCH {
+            return Err(SubmitError::TooMany {
+                txs: txs.len(),
+                limit: MAX_SUBMIT_BATCH,
+            });
+        }
+        let decoded = txs
+            .iter()
+            .map(|bytes| decode_tx(bytes).map_err(SubmitError::from))
+            .collect();
+        self.admission.submit(decoded).await
     }
 
     pub async fn status(&self) -> Result<Status, SubmitError> {
@@ -194,15 +227,25 @@ impl Handle {
     pub async fn block(&self, height: u64) -> Result<Option<CertifiedBlock>, SubmitError> {
         if height == 0 {
             return Ok(Some(CertifiedBlock {
-                block: self.genesis.as_ref().clone(),
+                block: self.genesis.clone(),
                 finalization: None,
             }));
         }
         if height > self.height() {
             return Ok(None);
         }
-        let Some(block) = self.marshal.get_block(Height::new(height)).await else {
-            return Ok(None);
+        let cached = self
+            .shared
+            .blocks
+            .lock()
+            .expect("never held across a panic")
+            .get(height);
+        let block = match cached {
+            Some(block) => block,
+            None => match self.marshal.get_block(Height::new(height)).await {
+                Some(block) => SharedBlock::new(block.inner_shared()),
+                None => return Ok(None),
+            },
         };
         let finalization = self
             .marshal
@@ -210,7 +253,7 @@ impl Handle {
             .await
             .map(|finalization| finalization.encode().to_vec());
         Ok(Some(CertifiedBlock {
-            block: block.inner().0.clone(),
+            block,
             finalization,
         }))
     }

@@ -4,10 +4,13 @@
 //!
 //! - [engine]: wires a node's actors over any runtime and network.
 //! - [node]: a production node: tokio runtime, authenticated p2p.
+//! - admission checks the signatures of submitted and gossiped transactions
+//!   in batches, on the node's verification pool;
 //! - the executor actor owns the ledger, the mempool and the state of
 //!   verified blocks that are not final yet; the application and the
 //!   finalizer are consensus' and marshal's way into it.
 
+mod admission;
 mod application;
 pub mod block;
 pub mod config;

@@ -28,6 +28,13 @@ pub const PEER_CONNECTION_COOLDOWN: Duration = Duration::from_secs(1);
 /// How often a connection is checked alive.
 pub const PING_FREQUENCY: Duration = Duration::from_secs(10);
 
+/// Transactions whose signatures admission checks in one batch, at most (more wait for the
+/// next): large enough to spread over the verification pool, small enough that a client
+/// submitting one transaction does not wait long behind a flood.
+pub const ADMISSION_BATCH: usize = 2_048;
+/// Requests (client submissions, gossip batches) waiting for admission, at most.
+pub const ADMISSION_MAILBOX_SIZE: usize = 256;
+
 /// Transactions gossiped in one p2p message, and how long a partial batch waits.
 pub const MAX_GOSSIP_BATCH: usize = 512;
 pub const GOSSIP_INTERVAL: Duration = Duration::from_millis(20);
@@ -50,6 +57,12 @@ pub const MAX_RECENT_RECEIPTS: usize = 1_000_000;
 /// Recently dropped transactions (refused when a block was built) remembered with their
 /// reason for `tx_status`, so a client learns why instead of waiting.
 pub const MAX_RECENT_REJECTIONS: usize = 100_000;
+
+/// Recently finalized blocks a node keeps whole for its own readers (its query index, the
+/// API), at most, and their bytes at most: several full blocks, so an index a little behind
+/// still reads from memory.
+pub const MAX_RECENT_FULL_BLOCKS: usize = 64;
+pub const MAX_RECENT_FULL_BLOCK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Recently finalized blocks a node describes without reading its archive.
 pub const MAX_RECENT_BLOCKS: usize = 4_096;

@@ -194,6 +194,13 @@ impl Mempool {
         self.index.contains_key(hash)
     }
 
+    /// A pending transaction, as it was verified on admission.
+    pub fn get(&self, hash: &Digest) -> Option<&VerifiedTx> {
+        let (signer, nonce) = self.index.get(hash)?;
+        let place = self.places.get(signer)?;
+        Some(&self.queues.get(place)?.by_nonce.get(nonce)?.tx)
+    }
+
     pub fn len(&self) -> usize {
         self.index.len()
     }
@@ -552,6 +559,24 @@ mod tests {
         assert_eq!(pool.insert(a0, 1).unwrap(), Inserted::AlreadyPending);
         assert_eq!(snapshot(&pool), before);
         check(&pool);
+    }
+
+    #[test]
+    fn get_returns_the_verified_transaction_until_it_leaves() {
+        let mut pool = Mempool::new(Limits::default());
+        let (a0, a1, b0) = (tx("a", 0), tx("a", 1), tx("b", 0));
+        for t in [&a0, &a1, &b0] {
+            pool.insert(t.clone(), 0).unwrap();
+        }
+        for t in [&a0, &a1, &b0] {
+            assert_eq!(pool.get(&t.hash()).map(VerifiedTx::tx), Some(t.tx()));
+        }
+        assert!(pool.get(&tx("c", 0).hash()).is_none());
+        pool.advance(&pk("a"), 1);
+        assert!(pool.get(&a0.hash()).is_none());
+        assert!(pool.remove(&b0.hash()));
+        assert!(pool.get(&b0.hash()).is_none());
+        assert_eq!(pool.get(&a1.hash()).map(VerifiedTx::hash), Some(a1.hash()));
     }
 
     #[test]

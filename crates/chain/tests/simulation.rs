@@ -302,12 +302,15 @@ async fn check_agreement(handles: &[&Handle], txs: &[Digest]) {
     }
 }
 
+/// Submits `txs` in one batch: one signer's consecutive nonces, admitted in order.
 async fn submit_all(handle: &Handle, txs: Vec<Vec<u8>>) -> Vec<Digest> {
-    let mut hashes = Vec::new();
-    for tx in txs {
-        hashes.push(handle.submit(tx).await.expect("accepted"));
-    }
-    hashes
+    handle
+        .submit_batch(txs)
+        .await
+        .expect("the node runs")
+        .into_iter()
+        .map(|verdict| verdict.expect("accepted"))
+        .collect()
 }
 
 fn lossy_link() -> Link {

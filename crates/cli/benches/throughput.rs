@@ -10,10 +10,11 @@
 //! 2. A devnet (release build) with the land registry's live permission for
 //!    the police, and `--signers` police consumer keys enrolled.
 //! 3. Every transaction of the run is signed before it starts (signing is
-//!    the clients' cost, not the network's). `--clients` tasks submit them
-//!    (`POST /v1/tx`, binary), spread over the nodes, each signer's in nonce
-//!    order: at `--rate` per second, or as fast as the nodes take them
-//!    (`--rate 0`, saturation), for `--seconds`.
+//!    the clients' cost, not the network's). `--clients` tasks submit them,
+//!    `--batch` per request (`POST /v1/txs`, binary; `POST /v1/tx` at 1),
+//!    spread over the nodes, each signer's in nonce order: at `--rate` per
+//!    second, or as fast as the nodes take them (`--rate 0`, saturation),
+//!    for `--seconds`.
 //! 4. An observer follows node 0's finalized blocks and notes when each
 //!    transaction is first seen final. Reported: finalized tx/s over the
 //!    window, submit-to-final latency (median, p99), block time and size,
@@ -25,8 +26,8 @@
 //!    the ratio (`--no-baseline` skips it).
 //!
 //! `cargo bench -p dirchain-cli --bench throughput -- [--validators N]
-//! [--seconds S] [--rate R] [--signers K] [--clients C] [--max-txs M]
-//! [--no-baseline]`
+//! [--seconds S] [--rate R] [--signers K] [--clients C] [--batch B]
+//! [--max-txs M] [--no-baseline]`
 
 #[path = "throughput/baseline.rs"]
 mod baseline;
@@ -34,6 +35,7 @@ mod baseline;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use bytes::Bytes;
 use commonware_codec::Encode;
 use commonware_cryptography::Signer as _;
 use commonware_parallel::Rayon;
@@ -43,9 +45,11 @@ use dirchain_client::{
         bounded::{Ident, List},
         domain::Role,
         ids::{Digest, PrivateKey, sha256},
-        tx::{Enroll, RecordAccess, SignedTx},
+        limits::MAX_SUBMIT_BATCH,
+        tx::{Enroll, RecordAccess, SignedTx, encode_submission},
     },
 };
+use dirchain_schema::chain::TxBatchResults;
 use std::{
     collections::HashMap,
     fs,
@@ -65,6 +69,8 @@ const DEFAULT_VALIDATORS: u64 = 4;
 const DEFAULT_SECONDS: u64 = 60;
 const DEFAULT_SIGNERS: u64 = 1_000;
 const DEFAULT_CLIENTS: u64 = 64;
+/// Transactions per request: `POST /v1/txs` above 1, `POST /v1/tx` at 1.
+const DEFAULT_BATCH: u64 = 100;
 /// Transactions signed ahead for a saturation run; a run that uses them all
 /// says so.
 const DEFAULT_MAX_TXS: u64 = 600_000;
@@ -74,8 +80,9 @@ const NO_RESTART: Duration = Duration::from_secs(3600);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often the observer asks node 0 for its height.
 const OBSERVE_INTERVAL: Duration = Duration::from_millis(10);
-/// A full mempool answers 503: the client waits this long and retries.
-const BUSY_BACKOFF: Duration = Duration::from_millis(20);
+/// A full mempool answers `busy`: the client waits this long and sends those again (a
+/// batch's refusals carry no `Retry-After`; the node's is a whole second).
+const BUSY_BACKOFF: Duration = Duration::from_millis(250);
 /// Transactions per ceiling measurement, and the batch size nodes verify in.
 const CEILING_TXS: usize = 20_000;
 const CEILING_BATCH: usize = 1_000;
@@ -260,6 +267,65 @@ async fn observe(api: String, seen: Arc<Mutex<Seen>>, stop: Arc<AtomicBool>) {
     }
 }
 
+/// What the node made of one submitted transaction.
+enum Verdict {
+    Taken,
+    /// The mempool was full (`busy`): send it again.
+    Busy,
+    Refused,
+}
+
+/// One client's transactions taken (with when they were sent), sent again, and refused.
+#[derive(Default)]
+struct Submitted {
+    taken: Vec<(Digest, Instant)>,
+    busy: usize,
+    refused: usize,
+}
+
+/// Sends `txs` to the node at `api`: one `POST /v1/tx`, or one `POST /v1/txs` for more.
+async fn submit(http: &reqwest::Client, api: &str, txs: &[&(Digest, Bytes)]) -> Vec<Verdict> {
+    if let [(_, tx)] = txs {
+        let reply = http
+            .post(format!("{api}/v1/tx"))
+            .header("content-type", "application/octet-stream")
+            .body(tx.clone())
+            .send()
+            .await;
+        return vec![match reply.map(|r| r.status().as_u16()) {
+            Ok(200 | 202) => Verdict::Taken,
+            Ok(503) => Verdict::Busy,
+            _ => Verdict::Refused,
+        }];
+    }
+    let body = encode_submission(txs.iter().map(|(_, tx)| tx.clone()));
+    let reply = http
+        .post(format!("{api}/v1/txs"))
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await;
+    let results = match reply {
+        Ok(r) if r.status().is_success() => r.json::<TxBatchResults>().await.ok(),
+        Ok(r) if r.status().as_u16() == 503 => {
+            return txs.iter().map(|_| Verdict::Busy).collect();
+        }
+        _ => None,
+    };
+    match results {
+        Some(results) if results.results.len() == txs.len() => results
+            .results
+            .into_iter()
+            .map(|item| match item.error {
+                None => Verdict::Taken,
+                Some(e) if e.code == "busy" || e.code == "signer_busy" => Verdict::Busy,
+                Some(_) => Verdict::Refused,
+            })
+            .collect(),
+        _ => txs.iter().map(|_| Verdict::Refused).collect(),
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -275,6 +341,7 @@ fn main() {
     let signer_count = bench_arg("--signers", DEFAULT_SIGNERS) as usize;
     let clients = bench_arg("--clients", DEFAULT_CLIENTS) as usize;
     let max_txs = bench_arg("--max-txs", DEFAULT_MAX_TXS) as usize;
+    let batch = (bench_arg("--batch", DEFAULT_BATCH) as usize).clamp(1, MAX_SUBMIT_BATCH);
 
     let mut devnet = Devnet::start(validators, NO_RESTART);
     let cli = Cli::new(&devnet);
@@ -304,7 +371,7 @@ fn main() {
         .map(|k| Signer::new(k, CHAIN_ID).unwrap())
         .collect();
     let per_signer = total.div_ceil(signer_count);
-    let queues: Vec<Vec<(Digest, Vec<u8>)>> = std::thread::scope(|scope| {
+    let queues: Vec<Vec<(Digest, Bytes)>> = std::thread::scope(|scope| {
         let chunks: Vec<_> = signers
             .chunks(signer_count.div_ceil(cores()))
             .map(|chunk| {
@@ -315,7 +382,7 @@ fn main() {
                             (0..per_signer as u64)
                                 .map(|n| {
                                     let tx = record_access(s, permission, n);
-                                    (tx.hash(), tx.encode().to_vec())
+                                    (tx.hash(), tx.encode())
                                 })
                                 .collect::<Vec<_>>()
                         })
@@ -346,59 +413,59 @@ fn main() {
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
             let (queues, scheduled, http) = (queues.clone(), scheduled.clone(), http.clone());
-            let url = format!("{}/v1/tx", devnet.apis[c % devnet.apis.len()]);
+            let api = devnet.apis[c % devnet.apis.len()].clone();
             runtime.spawn(async move {
                 let mine: Vec<usize> = (c..queues.len()).step_by(clients).collect();
-                let mut submitted = Vec::new();
-                let (mut busy, mut refused) = (0usize, 0usize);
-                'run: for n in 0..per_signer {
-                    for &s in &mine {
-                        if started.elapsed() >= window {
-                            break 'run;
-                        }
-                        if rate > 0 {
-                            // Fixed rate: the k-th transaction leaves at k / rate.
-                            let k = scheduled.fetch_add(1, Ordering::Relaxed);
-                            let due = started + Duration::from_secs_f64(k as f64 / rate as f64);
-                            tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
-                        }
-                        let (hash, bytes) = &queues[s][n];
-                        loop {
-                            let sent = Instant::now();
-                            let reply = http
-                                .post(&url)
-                                .header("content-type", "application/octet-stream")
-                                .body(bytes.clone())
-                                .send()
-                                .await;
-                            match reply.map(|r| r.status().as_u16()) {
-                                Ok(202) | Ok(200) => {
-                                    submitted.push((*hash, sent));
-                                    break;
-                                }
-                                Ok(503) => {
-                                    busy += 1;
-                                    tokio::time::sleep(BUSY_BACKOFF).await;
-                                }
-                                _ => {
-                                    refused += 1;
-                                    break;
-                                }
+                // This client's transactions in sending order: round-robin over its signers,
+                // so each signer's go out in nonce order. The p-th is (signer, nonce).
+                let mut position = 0;
+                let total = per_signer * mine.len();
+                let mut outcome = Submitted::default();
+                let mut retry: Vec<(usize, usize)> = Vec::new();
+                while started.elapsed() < window {
+                    let mut next: Vec<(usize, usize)> = std::mem::take(&mut retry);
+                    while next.len() < batch && position < total {
+                        next.push((mine[position % mine.len()], position / mine.len()));
+                        position += 1;
+                    }
+                    if next.is_empty() {
+                        break;
+                    }
+                    if rate > 0 {
+                        // Fixed rate: the k-th transaction leaves at k / rate.
+                        let k = scheduled.fetch_add(next.len(), Ordering::Relaxed);
+                        let due = started + Duration::from_secs_f64(k as f64 / rate as f64);
+                        tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+                    }
+                    let txs: Vec<&(Digest, Bytes)> =
+                        next.iter().map(|&(s, n)| &queues[s][n]).collect();
+                    let sent = Instant::now();
+                    let verdicts = submit(&http, &api, &txs).await;
+                    for (slot, verdict) in next.into_iter().zip(verdicts) {
+                        match verdict {
+                            Verdict::Taken => outcome.taken.push((queues[slot.0][slot.1].0, sent)),
+                            Verdict::Busy => {
+                                outcome.busy += 1;
+                                retry.push(slot);
                             }
+                            Verdict::Refused => outcome.refused += 1,
                         }
                     }
+                    if !retry.is_empty() {
+                        tokio::time::sleep(BUSY_BACKOFF).await;
+                    }
                 }
-                (submitted, busy, refused)
+                outcome
             })
         })
         .collect();
     let mut submitted = Vec::new();
     let (mut busy, mut refused) = (0, 0);
     for task in tasks {
-        let (s, b, r) = runtime.block_on(task).unwrap();
-        submitted.extend(s);
-        busy += b;
-        refused += r;
+        let outcome = runtime.block_on(task).unwrap();
+        submitted.extend(outcome.taken);
+        busy += outcome.busy;
+        refused += outcome.refused;
     }
     let window_end = started + window;
     let after: Vec<Usage> = pids.iter().map(|p| usage(*p).unwrap()).collect();
@@ -461,7 +528,7 @@ fn main() {
     println!();
     println!(
         "throughput: {validators} validators, {mode}, {seconds} s, {signer_count} signers, \
-         {clients} clients"
+         {clients} clients, {batch} per request"
     );
     println!(
         "ceiling: verify_txs on {} cores {ceiling:.0} tx/s; / {validators} validators = \
@@ -497,7 +564,7 @@ fn main() {
     }
     if with_baseline {
         let records: Arc<Vec<Vec<u8>>> =
-            Arc::new(queues.iter().flatten().map(|(_, b)| b.clone()).collect());
+            Arc::new(queues.iter().flatten().map(|(_, b)| b.to_vec()).collect());
         let server = baseline::Server::start();
         let appended = runtime.block_on(baseline::run(&server, records, clients, window, rate));
         let mut latencies = appended.latencies_ms;

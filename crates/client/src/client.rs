@@ -10,8 +10,8 @@ use crate::{
 use commonware_codec::Encode;
 use dirchain_schema::{
     chain::{
-        Account, BlockInfo, ErrorBody, MAX_WAIT_MS, Proof, Status, TxState, TxStatus, TxWait,
-        WaitFor,
+        Account, BlockInfo, ErrorBody, MAX_WAIT_MS, Proof, Status, TxBatchResults, TxState,
+        TxStatus, TxWait, WaitFor,
     },
     records::{
         AccessQuery, AccessView, AssetDetail, CatalogQuery, ItemDetail, ItemView, NotaryView,
@@ -22,7 +22,7 @@ use dirchain_schema::{
 use dirchain_types::{
     ids::{Digest, PublicKey},
     keys::StateKey,
-    tx::{Payload, SignedTx},
+    tx::{Payload, SignedTx, encode_submission},
 };
 use reqwest::{Method, StatusCode, Url, header::CONTENT_TYPE};
 use serde::{Serialize, de::DeserializeOwned};
@@ -116,6 +116,21 @@ impl Client {
     pub async fn submit(&self, tx: &SignedTx) -> Result<TxStatus, ClientError> {
         let url = self.url(&["v1", "tx"], &())?;
         self.post_tx(url, tx, self.timeout).await
+    }
+
+    /// `POST /v1/txs`: up to [MAX_SUBMIT_BATCH](dirchain_types::limits::MAX_SUBMIT_BATCH) transactions in one request
+    /// (binary body), each with its own verdict, in order. A refused one does
+    /// not refuse the others; `busy` and `signer_busy` ones may be sent again.
+    pub async fn submit_batch(&self, txs: &[SignedTx]) -> Result<TxBatchResults, ClientError> {
+        let url = self.url(&["v1", "txs"], &())?;
+        let request = self
+            .http
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(encode_submission(txs.iter().map(Encode::encode)))
+            .timeout(self.timeout);
+        let (status, body) = exchange(request, &url).await?;
+        decode(&url, status, &body)
     }
 
     /// `POST /v1/tx?wait=final`: answers once the transaction is final (status

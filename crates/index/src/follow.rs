@@ -12,7 +12,7 @@ use dirchain_types::{
     keys::StateKey,
     records::Refusal,
 };
-use std::{collections::HashMap, future::Future, time::Duration};
+use std::{borrow::Borrow, collections::HashMap, future::Future, time::Duration};
 
 /// How often the follower asks for a new finalized height once caught up.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -31,13 +31,17 @@ pub const CATCH_UP_TXS: usize = 50_000;
 /// handle; tests over an in-memory ledger.
 pub trait ChainSource: Send + Sync {
     type Error: std::fmt::Display + Send;
+    /// A block as the source holds it: owned, or shared without a copy.
+    type Block: Borrow<Block> + Send;
 
     /// The latest finalized height.
     fn height(&self) -> u64;
 
     /// The finalized block at `height`, if the node has it.
-    fn block(&self, height: u64)
-    -> impl Future<Output = Result<Option<Block>, Self::Error>> + Send;
+    fn block(
+        &self,
+        height: u64,
+    ) -> impl Future<Output = Result<Option<Self::Block>, Self::Error>> + Send;
 
     /// The committed values of `keys`, in order (`None` for an absent key).
     /// They may be newer than any block being indexed.
@@ -103,6 +107,7 @@ async fn prepare<S: ChainSource>(
             height,
             what: "block".into(),
         })?;
+    let block: &Block = block.borrow();
     if block.height != height {
         return Err(FollowError::Malformed {
             height,

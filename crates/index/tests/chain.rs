@@ -76,6 +76,7 @@ impl Chain {
 
 impl ChainSource for Chain {
     type Error = String;
+    type Block = Block;
 
     fn height(&self) -> u64 {
         self.blocks.lock().unwrap().len() as u64
@@ -1182,6 +1183,7 @@ struct Capped(Chain, u64);
 
 impl ChainSource for Capped {
     type Error = String;
+    type Block = Block;
 
     fn height(&self) -> u64 {
         self.1
@@ -1201,6 +1203,7 @@ struct Corrupt(Chain);
 
 impl ChainSource for Corrupt {
     type Error = String;
+    type Block = Block;
 
     fn height(&self) -> u64 {
         self.0.height()
@@ -1236,6 +1239,7 @@ struct Lagging(Chain);
 
 impl ChainSource for Lagging {
     type Error = String;
+    type Block = Block;
 
     fn height(&self) -> u64 {
         self.0.height()

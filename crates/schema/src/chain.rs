@@ -55,6 +55,36 @@ pub struct TxSubmit {
     pub tx: String,
 }
 
+/// The JSON form of `POST /v1/txs`: each codec-encoded `SignedTx` as hex.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TxBatchSubmit {
+    pub txs: Vec<String>,
+}
+
+/// What `POST /v1/txs` made of each transaction, in the order sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TxBatchResults {
+    /// Transactions taken into the mempool (or already pending or final).
+    pub accepted: usize,
+    /// Transactions refused; `results` says why.
+    pub refused: usize,
+    pub results: Vec<TxSubmitted>,
+}
+
+/// One transaction of a batch: its hash when it was taken, or why not (the
+/// same codes as `POST /v1/tx`; `busy` and `signer_busy` may be retried).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TxSubmitted {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
 /// Query of `POST /v1/tx`: `wait=final` answers once the transaction is
 /// final, or `wait_timeout` after `timeout_ms`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,10 @@
 
 /// Largest encoded signed transaction accepted anywhere.
 pub const MAX_TX_BYTES: usize = 64 * 1024;
+/// Transactions one submission (`POST /v1/txs`) may carry.
+pub const MAX_SUBMIT_BATCH: usize = 1_000;
+/// Largest total of the transactions' encodings in one submission.
+pub const MAX_SUBMIT_BATCH_BYTES: usize = 4 * 1024 * 1024;
 /// Largest number of transactions in one block.
 pub const MAX_BLOCK_TXS: usize = 10_000;
 /// Largest encoded block: what the network carries and a proposer fills up to.

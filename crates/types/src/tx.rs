@@ -13,7 +13,7 @@ use crate::{
     wire_enum, wire_struct,
 };
 use bytes::{BufMut, Bytes};
-use commonware_codec::{Buf, Encode, EncodeSize, Error, FixedSize, Read, ReadExt, Write};
+use commonware_codec::{Buf, Encode, EncodeSize, Error, FixedSize, RangeCfg, Read, ReadExt, Write};
 use commonware_cryptography::{BatchEntry, BatchVerifier, Signer, Verifier};
 
 /// Domain separation for transaction signatures: a signature made for a
@@ -346,6 +346,52 @@ impl SignedTx {
     }
 }
 
+/// Many transactions in one submission (`POST /v1/txs`): a varint count,
+/// then each transaction's encoding behind its varint length. Each is framed
+/// on its own, so that a malformed one is refused alone, not the batch.
+pub fn encode_submission(txs: impl IntoIterator<Item = Bytes>) -> Bytes {
+    let framed: Vec<Bytes> = txs.into_iter().collect();
+    framed.encode()
+}
+
+/// Why a submission's body could not be split into transactions.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmissionError {
+    #[error("{0} transactions; at most {MAX_SUBMIT_BATCH} may be submitted at once")]
+    TooMany(usize),
+    #[error("larger than {MAX_SUBMIT_BATCH_BYTES} bytes")]
+    TooLarge,
+    #[error(
+        "not a varint count followed by each transaction behind its varint length \
+         (each at most {MAX_TX_BYTES} bytes): {0}"
+    )]
+    Malformed(Error),
+}
+
+/// Splits a submission into its transactions' encodings, refusing more than
+/// [MAX_SUBMIT_BATCH] transactions, more than [MAX_SUBMIT_BATCH_BYTES] in
+/// all, or one above [MAX_TX_BYTES], before allocating for them.
+pub fn decode_submission(bytes: &[u8]) -> Result<Vec<Bytes>, SubmissionError> {
+    if bytes.len() > MAX_SUBMIT_BATCH_BYTES {
+        return Err(SubmissionError::TooLarge);
+    }
+    let mut buf = commonware_codec::Copying(bytes);
+    let count =
+        usize::read_cfg(&mut buf, &RangeCfg::from(..)).map_err(SubmissionError::Malformed)?;
+    if count > MAX_SUBMIT_BATCH {
+        return Err(SubmissionError::TooMany(count));
+    }
+    let each = RangeCfg::new(..=MAX_TX_BYTES);
+    let mut txs = Vec::with_capacity(count);
+    for _ in 0..count {
+        txs.push(Bytes::read_cfg(&mut buf, &each).map_err(SubmissionError::Malformed)?);
+    }
+    if !buf.0.is_empty() {
+        return Err(SubmissionError::Malformed(Error::ExtraData(buf.0.len())));
+    }
+    Ok(txs)
+}
+
 /// Checks the signatures of many transactions at once, spreading the work
 /// over `strategy`. Returns, per transaction, its hash when the signature is
 /// valid; when the batch fails, the culprits are found one by one.
@@ -410,6 +456,57 @@ mod tests {
     fn every_kind_has_a_sample() {
         let kinds: BTreeSet<TxKind> = samples::payloads().iter().map(Payload::kind).collect();
         assert_eq!(kinds.len(), TxKind::ALL.len());
+    }
+
+    #[test]
+    fn a_submission_splits_into_its_transactions_and_back() {
+        let txs = samples::signed_txs();
+        let body = encode_submission(txs.iter().map(Encode::encode));
+        let split = decode_submission(&body).unwrap();
+        assert_eq!(split.len(), txs.len());
+        for (bytes, tx) in split.iter().zip(&txs) {
+            assert_eq!(&SignedTx::decode_untrusted(bytes).unwrap(), tx);
+        }
+        assert_eq!(encode_submission(split), body);
+        // A malformed transaction is still split out, to be refused alone.
+        let body = encode_submission([Bytes::from_static(b"not a transaction")]);
+        let split = decode_submission(&body).unwrap();
+        assert!(SignedTx::decode_untrusted(&split[0]).is_err());
+    }
+
+    #[test]
+    fn a_submission_is_bounded_before_anything_is_allocated() {
+        let one = samples::signed_txs()[0].encode();
+        let too_many = encode_submission(vec![one.clone(); MAX_SUBMIT_BATCH + 1]);
+        assert!(matches!(
+            decode_submission(&too_many),
+            Err(SubmissionError::TooMany(n)) if n == MAX_SUBMIT_BATCH + 1
+        ));
+        // A count claiming more than the bytes hold allocates nothing and fails.
+        let mut lying = Vec::new();
+        MAX_SUBMIT_BATCH.write(&mut lying);
+        assert!(matches!(
+            decode_submission(&lying),
+            Err(SubmissionError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_submission(&vec![0; MAX_SUBMIT_BATCH_BYTES + 1]),
+            Err(SubmissionError::TooLarge)
+        ));
+        let oversized = encode_submission([Bytes::from(vec![0; MAX_TX_BYTES + 1])]);
+        assert!(matches!(
+            decode_submission(&oversized),
+            Err(SubmissionError::Malformed(_))
+        ));
+        let mut trailing = encode_submission([one]).to_vec();
+        trailing.push(0);
+        assert!(matches!(
+            decode_submission(&trailing),
+            Err(SubmissionError::Malformed(_))
+        ));
+        // Only the shortest encoding of a count is accepted: one body, one meaning.
+        assert!(decode_submission(&[0x80, 0x00]).is_err());
+        assert_eq!(decode_submission(&[0x00]).unwrap().len(), 0);
     }
 
     #[test]

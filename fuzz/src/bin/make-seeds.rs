@@ -64,6 +64,11 @@ fn main() {
     }
     drop(c);
 
+    let mut c = Corpus::new(&root, "submission");
+    c.add(encode_submission(txs.iter().take(1).map(Encode::encode)));
+    c.add(encode_submission(txs.iter().map(Encode::encode)));
+    drop(c);
+
     let mut c = Corpus::new(&root, "block");
     let block = |txs: Vec<SignedTx>| Block {
         parent: sha256(&[b"parent"]),

@@ -40,7 +40,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use subjects::{MAX_SUBJECT_BODY_BYTES, MAX_SUBJECT_BYTES};
-pub use tx::{MAX_BODY_BYTES, WAIT_POLL_INTERVAL};
+pub use tx::{MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES, WAIT_POLL_INTERVAL};
 
 /// Every route of the API, answering from `node`.
 pub fn router<N: NodeApi>(node: N) -> Router {

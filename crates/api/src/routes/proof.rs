@@ -8,10 +8,10 @@ use axum::{
     extract::{Path, State, rejection::PathRejection},
 };
 use commonware_codec::Encode;
-use dirchain_chain::SubmitError;
+use dirchain_chain::{SubmitError, block::SharedBlock};
 use dirchain_schema::chain::{ErrorBody, Header, Proof};
 use dirchain_state::store::StateProof;
-use dirchain_types::{block::Block, keys::StateKey};
+use dirchain_types::keys::StateKey;
 use std::time::Duration;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -80,7 +80,7 @@ async fn proof<N: NodeApi>(
 async fn certified_proof<N: NodeApi>(
     node: &N,
     key: StateKey,
-) -> Result<(u64, StateProof, Block, Vec<u8>), ApiError> {
+) -> Result<(u64, StateProof, SharedBlock, Vec<u8>), ApiError> {
     let deadline = tokio::time::Instant::now() + CERTIFICATE_WAIT;
     loop {
         let (height, proof) = node.prove(key).await?;

@@ -2,8 +2,8 @@
 //! document, and every class of bad input.
 
 use crate::{
-    MAX_BODY_BYTES,
-    mock::{MockNode, assert_error, call, encoded, get, post, signed_tx},
+    MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES,
+    mock::{MockNode, assert_error, call, encoded, get, post, signed_tx, submission},
     router,
 };
 use axum::{
@@ -11,6 +11,7 @@ use axum::{
     body::{Body, Bytes},
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
+use dirchain_types::limits::{MAX_SUBMIT_BATCH, MAX_TX_BYTES};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use tower::ServiceExt;
@@ -290,6 +291,7 @@ fn bad_inputs() -> Vec<Bad> {
     let binary = Some("application/octet-stream");
     let json = Some("application/json");
     let submit = Some("/v1/tx");
+    let batch = Some("/v1/txs");
     let long = "a".repeat(8 * 1024);
     let mut forged = signed_tx();
     forged.tx.nonce += 1;
@@ -409,6 +411,91 @@ fn bad_inputs() -> Vec<Bad> {
                 tx.clone(),
             ),
             submit,
+            S::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        // Batches: the request as a whole.
+        bad(
+            post("/v1/txs", binary, Vec::new()),
+            batch,
+            S::BAD_REQUEST,
+            "empty_body",
+        ),
+        bad(
+            post("/v1/txs", binary, vec![0]),
+            batch,
+            S::BAD_REQUEST,
+            "empty_body",
+        ),
+        bad(
+            post("/v1/txs", json, r#"{"txs": []}"#),
+            batch,
+            S::BAD_REQUEST,
+            "empty_body",
+        ),
+        bad(
+            post("/v1/txs", binary, vec![2, 7, 1]),
+            batch,
+            S::BAD_REQUEST,
+            "bad_body",
+        ),
+        bad(
+            post("/v1/txs", binary, [vec![1], tx.clone(), vec![0]].concat()),
+            batch,
+            S::BAD_REQUEST,
+            "bad_body",
+        ),
+        bad(
+            post("/v1/txs", json, r#"{"txs": "00"}"#),
+            batch,
+            S::BAD_REQUEST,
+            "bad_json",
+        ),
+        bad(
+            post("/v1/txs", json, r#"{"txs": ["00", "zz"]}"#),
+            batch,
+            S::BAD_REQUEST,
+            "bad_hex",
+        ),
+        bad(
+            post(
+                "/v1/txs",
+                binary,
+                submission(&vec![tx.clone(); MAX_SUBMIT_BATCH + 1]),
+            ),
+            batch,
+            S::PAYLOAD_TOO_LARGE,
+            "too_many_txs",
+        ),
+        bad(
+            post(
+                "/v1/txs",
+                json,
+                json!({"txs": vec!["00"; MAX_SUBMIT_BATCH + 1]}).to_string(),
+            ),
+            batch,
+            S::PAYLOAD_TOO_LARGE,
+            "too_many_txs",
+        ),
+        bad(
+            post(
+                "/v1/txs",
+                json,
+                json!({"txs": ["ab".repeat(MAX_TX_BYTES + 1)]}).to_string(),
+            ),
+            batch,
+            S::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        bad(
+            post("/v1/txs", binary, vec![0; MAX_BATCH_BODY_BYTES + 1]),
+            batch,
+            S::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        bad(
+            post("/v1/txs", Some("text/plain"), tx.clone()),
+            batch,
             S::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
         ),

@@ -1,5 +1,5 @@
 //! Transactions: `POST /v1/tx` submits one (and may wait for it to be
-//! final), `GET /v1/tx/{hash}` follows it.
+//! final), `POST /v1/txs` many at once, `GET /v1/tx/{hash}` follows one.
 
 mod body;
 mod wait;
@@ -16,15 +16,18 @@ use axum::{
 };
 use dirchain_chain::TxStatus as NodeTxStatus;
 use dirchain_schema::{
-    chain::{ErrorBody, Outcome, OutcomeResult, TxState, TxStatus, TxSubmit, TxWait},
+    chain::{
+        ErrorBody, Outcome, OutcomeResult, TxBatchResults, TxBatchSubmit, TxState, TxStatus,
+        TxSubmit, TxSubmitted, TxWait,
+    },
     records::{TxOutcome, TxView},
 };
 use dirchain_state::Outcome as NodeOutcome;
 use dirchain_types::ids::Digest;
 use utoipa_axum::{router::OpenApiRouter, router::UtoipaMethodRouterExt};
 
-pub use body::MAX_BODY_BYTES;
-use body::TxBytes;
+pub use body::{MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES};
+use body::{TxBatchBytes, TxBytes};
 pub use wait::WAIT_POLL_INTERVAL;
 
 pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
@@ -32,6 +35,10 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
         .routes(
             documented::<__path_submit, _, _, _>(submit::<N>)
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .routes(
+            documented::<__path_submit_batch, _, _, _>(submit_batch::<N>)
+                .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
         )
         .routes(documented::<__path_tx_status, _, _, _>(tx_status::<N>))
 }
@@ -99,6 +106,68 @@ async fn submit<N: NodeApi>(
     };
     let status = wait::until_final(&node, hash, timeout).await?;
     Ok((StatusCode::OK, Json(document(hash, status))).into_response())
+}
+
+/// Submit many signed transactions at once.
+///
+/// For agencies' systems that record in volume (a gateway's outbox, an
+/// import): one request, one batch signature check, instead of one each.
+/// The body is a varint count, then each codec-encoded `SignedTx` behind its
+/// varint length (`application/octet-stream`), or `{"txs": ["<hex>", ...]}`
+/// (`application/json`): at most 1,000 transactions and 4 MiB of them.
+/// They are admitted in order, so one signer's consecutive nonces may follow
+/// each other. Each gets its own verdict, in order: its hash when taken into
+/// the mempool (or already pending or final), or the error `POST /v1/tx`
+/// would have answered for it alone. Follow them at `/v1/tx/{hash}`.
+#[utoipa::path(
+    post,
+    path = "/v1/txs",
+    tag = "transactions",
+    request_body(
+        description = "The transactions, framed one by one, or as hex in JSON",
+        content(
+            ("application/octet-stream"),
+            (TxBatchSubmit = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "Every transaction's verdict, in order; some may be refused",
+            body = TxBatchResults),
+        (status = 400, description = "The request as a whole: `empty_body` (no body, or no \
+            transaction), `bad_json`, `bad_hex`, `bad_body` (not a submission)", body = ErrorBody),
+        (status = 413, description = "`too_many_txs`: more than 1,000 transactions; \
+            `payload_too_large`: the body, a transaction or their total is above its limit", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: neither of the two body forms", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+    ),
+)]
+async fn submit_batch<N: NodeApi>(
+    State(node): State<N>,
+    TxBatchBytes(txs): TxBatchBytes,
+) -> Result<Json<TxBatchResults>, ApiError> {
+    let verdicts = node.submit_batch(txs).await?;
+    let accepted = verdicts.iter().filter(|v| v.is_ok()).count();
+    let results: Vec<TxSubmitted> = verdicts
+        .into_iter()
+        .map(|verdict| match verdict {
+            Ok(hash) => TxSubmitted {
+                hash: Some(hash.to_string()),
+                error: None,
+            },
+            Err(error) => TxSubmitted {
+                hash: None,
+                error: Some(ErrorBody {
+                    code: error.code().to_string(),
+                    message: error.to_string(),
+                }),
+            },
+        })
+        .collect();
+    Ok(Json(TxBatchResults {
+        accepted,
+        refused: results.len() - accepted,
+        results,
+    }))
 }
 
 /// Follow a transaction.

@@ -131,6 +131,38 @@ async fn submit_sends_the_encoded_transaction() {
 }
 
 #[tokio::test]
+async fn submit_batch_frames_each_transaction_and_reads_each_verdict() {
+    let txs: Vec<SignedTx> = (0..3).map(|n| signer().sign(payload(), n)).collect();
+    let (client, script) = serve(vec![(
+        200,
+        json!({
+            "accepted": 2,
+            "refused": 1,
+            "results": [
+                {"hash": txs[0].hash().to_string()},
+                {"error": error("busy")},
+                {"hash": txs[2].hash().to_string()},
+            ],
+        }),
+    )])
+    .await;
+    let answer = client.submit_batch(&txs).await.unwrap();
+    assert_eq!((answer.accepted, answer.refused), (2, 1));
+    assert_eq!(answer.results[1].error.as_ref().unwrap().code, "busy");
+    let seen = seen(&script);
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].uri.as_str()),
+        ("POST", "/v1/txs")
+    );
+    let framed = dirchain_types::tx::decode_submission(&seen[0].body).unwrap();
+    let sent: Vec<SignedTx> = framed
+        .iter()
+        .map(|tx| SignedTx::decode_untrusted(tx).unwrap())
+        .collect();
+    assert_eq!(sent, txs);
+}
+
+#[tokio::test]
 async fn submit_and_wait_asks_for_finality_with_a_bounded_timeout() {
     let tx = signer().sign(payload(), 0);
     let finalized = json!({

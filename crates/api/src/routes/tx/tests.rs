@@ -2,7 +2,7 @@ use super::{
     body::{BINARY, JSON, JSON_OVERHEAD_BYTES},
     *,
 };
-use crate::mock::{MockNode, assert_error, call, encoded, get, post, signed_tx};
+use crate::mock::{MockNode, assert_error, call, encoded, get, post, signed_tx, submission};
 use axum::http::HeaderMap;
 use dirchain_chain::SubmitError;
 use dirchain_state::{Outcome, TxError};
@@ -667,4 +667,63 @@ async fn submit_and_wait_ends_at_a_rejection_with_its_code_and_status() {
         message.contains(&hash.to_string()) && message.contains("health/births"),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn a_batch_answers_each_transaction_in_order() {
+    let node = MockNode::new();
+    let good = signed_tx();
+    let mut forged = signed_tx();
+    forged.tx.nonce += 1;
+    let txs = vec![
+        encoded(&good),
+        b"not a transaction".to_vec(),
+        encoded(&forged),
+    ];
+    let expected = json!({
+        "accepted": 1,
+        "refused": 2,
+        "results": [
+            {"hash": good.hash().to_string()},
+            {"error": {"code": "malformed"}},
+            {"error": {"code": "bad_signature"}},
+        ],
+    });
+    let hex: Vec<String> = txs
+        .iter()
+        .map(|tx| commonware_formatting::hex(tx))
+        .collect();
+    for (content_type, body) in [
+        (BINARY, submission(&txs)),
+        (JSON, json!({ "txs": hex }).to_string().into_bytes()),
+    ] {
+        let (status, _, mut answer) =
+            call(node.clone(), post("/v1/txs", Some(content_type), body)).await;
+        assert_eq!(status, StatusCode::OK, "{content_type}: {answer}");
+        // Messages are for people; check they are there, then compare the rest.
+        for result in answer["results"].as_array_mut().unwrap() {
+            if let Some(error) = result.get_mut("error") {
+                assert!(!error["message"].as_str().unwrap().is_empty());
+                error.as_object_mut().unwrap().remove("message");
+            }
+        }
+        assert_eq!(answer, expected, "{content_type}");
+    }
+    assert_eq!(node.submitted(), vec![encoded(&good), encoded(&good)]);
+}
+
+#[tokio::test]
+async fn a_batch_to_a_stopping_node_is_refused_whole() {
+    let node = MockNode::new();
+    node.stop();
+    let answer = call(
+        node.clone(),
+        post(
+            "/v1/txs",
+            Some(BINARY),
+            submission(&[encoded(&signed_tx())]),
+        ),
+    )
+    .await;
+    assert_error(&answer, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
 }
