@@ -1,7 +1,8 @@
 //! The executor actor: owns the ledger, the mempool and the state of verified
 //! blocks that are not final yet. Consensus asks it to build and check blocks;
-//! marshal hands it finalized blocks to apply; the API submits transactions.
-//! One actor, so that every read and write of the state is serialized.
+//! marshal hands it finalized blocks to apply; admission hands it submitted
+//! and gossiped transactions whose signatures it has checked. One actor, so
+//! that every read and write of the state is serialized.
 
 use crate::{
     admission::{Checked, Origin, Refused},
