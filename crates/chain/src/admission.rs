@@ -12,7 +12,7 @@ use crate::{
     executor::{Mailbox as ExecutorMailbox, Shared},
     handle::SubmitError,
     limits::ADMISSION_BATCH,
-    mempool::{MAX_MEMPOOL_BYTES, MAX_MEMPOOL_TXS},
+    mempool::Limits,
 };
 use commonware_parallel::{Rayon, Strategy};
 use commonware_utils::channel::{mpsc, oneshot};
@@ -114,7 +114,10 @@ impl<E: rand_core::CryptoRng + Send + 'static> Admission<E> {
     fn full(&self) -> Option<(usize, usize)> {
         let txs = self.shared.mempool_txs.load(Ordering::Relaxed);
         let bytes = self.shared.mempool_bytes.load(Ordering::Relaxed);
-        (txs >= MAX_MEMPOOL_TXS || bytes >= MAX_MEMPOOL_BYTES - MAX_TX_BYTES)
+        // The executor's mempool has the default limits; no room for the largest
+        // transaction counts as full.
+        Limits::default()
+            .full(txs, bytes, MAX_TX_BYTES)
             .then_some((txs, bytes))
     }
 
@@ -197,6 +200,7 @@ fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mempool::MAX_MEMPOOL_TXS;
     use commonware_codec::Encode;
     use commonware_parallel::Sequential;
     use dirchain_state::{decode_tx, testkit::World};

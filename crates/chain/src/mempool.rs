@@ -36,6 +36,14 @@ pub struct Limits {
     pub max_signer_pending: usize,
 }
 
+impl Limits {
+    /// Whether a pool holding `txs` transactions of `bytes` in all has no room for one more
+    /// of `size` bytes. `bytes <= max_bytes` always holds, so the subtraction cannot wrap.
+    pub fn full(&self, txs: usize, bytes: usize, size: usize) -> bool {
+        txs >= self.max_txs || size > self.max_bytes - bytes
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -164,8 +172,7 @@ impl Mempool {
             }
         }
         let size = tx.tx().encode_size();
-        // `bytes <= max_bytes` always holds, so the subtraction cannot wrap.
-        if self.index.len() >= self.limits.max_txs || size > self.limits.max_bytes - self.bytes {
+        if self.limits.full(self.index.len(), self.bytes, size) {
             return Err(MempoolError::Busy {
                 txs: self.index.len(),
                 bytes: self.bytes,
