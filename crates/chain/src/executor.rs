@@ -913,3 +913,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
 fn storage_error(error: LedgerError) -> SubmitError {
     SubmitError::Storage(error.to_string())
 }
+
+#[cfg(test)]
+#[path = "executor/tests.rs"]
+mod tests;
