@@ -19,7 +19,11 @@
 //!    transaction is first seen final. Reported: finalized tx/s over the
 //!    window, submit-to-final latency (median, p99), block time and size,
 //!    each node's CPU (cores) and peak memory, transactions lost (accepted
-//!    but never final) or seen twice, and the ratio to the ceiling.
+//!    but never final) or seen twice, and the ratio to the ceiling. Each
+//!    node's resident memory is sampled every 5 s: reported at each fifth of
+//!    the window, and its growth over the second half per transaction
+//!    finalized then (once the caches are full, in runs of minutes, what
+//!    grows with the chain).
 //! 5. With the devnet stopped, the baseline (`throughput/baseline.rs`): the
 //!    same signed records appended to a hash-chained PostgreSQL table by as
 //!    many clients, one connection each, at the same rate, for as long; and
@@ -88,6 +92,10 @@ const CEILING_TXS: usize = 20_000;
 const CEILING_BATCH: usize = 1_000;
 const CEILING_REPETITIONS: usize = 5;
 const YEAR_MS: u64 = 365 * 86_400_000;
+/// How often each node's resident memory is sampled during the window.
+const MEMORY_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
+/// Points of the window (fifths) at which the resident memory is reported.
+const MEMORY_REPORT_POINTS: u32 = 5;
 /// `sysconf(_SC_CLK_TCK)` on Linux.
 const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
@@ -186,6 +194,79 @@ fn usage(pid: i32) -> Option<Usage> {
         peak_kib: kib("VmHWM:")?,
         rss_kib: kib("VmRSS:")?,
     })
+}
+
+/// One sample of the run: time into the window, transactions final so far, and each node's
+/// resident memory (KiB).
+struct MemorySample {
+    at: Duration,
+    finalized: usize,
+    rss_kib: Vec<u64>,
+}
+
+/// Samples the nodes' resident memory every [MEMORY_SAMPLE_INTERVAL] until `stop`.
+fn sample_memory(
+    pids: Vec<i32>,
+    seen: Arc<Mutex<Seen>>,
+    started: Instant,
+    stop: Arc<AtomicBool>,
+) -> Vec<MemorySample> {
+    let mut samples = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let finalized = seen.lock().unwrap().final_at.len();
+        let rss_kib = pids
+            .iter()
+            .map(|p| usage(*p).map_or(0, |u| u.rss_kib))
+            .collect();
+        samples.push(MemorySample {
+            at: started.elapsed(),
+            finalized,
+            rss_kib,
+        });
+        std::thread::sleep(MEMORY_SAMPLE_INTERVAL);
+    }
+    samples
+}
+
+/// Prints the resident memory at each fifth of the window, and how much it grew over the
+/// second half per transaction finalized then: once the caches are full, growth with the
+/// chain's length is what remains.
+fn report_memory(samples: &[MemorySample], window: Duration) {
+    let at = |point: Duration| {
+        samples
+            .iter()
+            .min_by_key(|s| s.at.abs_diff(point))
+            .expect("at least one sample")
+    };
+    println!("| into the window | txs final | resident per node |");
+    println!("| --- | --- | --- |");
+    for k in 1..=MEMORY_REPORT_POINTS {
+        let sample = at(window * k / MEMORY_REPORT_POINTS);
+        let rss: Vec<String> = sample
+            .rss_kib
+            .iter()
+            .map(|kib| format!("{} MiB", kib / 1024))
+            .collect();
+        println!(
+            "| {:.0} s | {} | {} |",
+            sample.at.as_secs_f64(),
+            sample.finalized,
+            rss.join(", ")
+        );
+    }
+    let (half, end) = (at(window / 2), at(window));
+    let txs = end.finalized.saturating_sub(half.finalized).max(1);
+    for (n, (a, b)) in half.rss_kib.iter().zip(&end.rss_kib).enumerate() {
+        let growth = b.saturating_sub(*a) * 1024;
+        println!(
+            "node {n}: resident grew {} MiB over the second half ({:.0} s to {:.0} s), \
+             {:.0} bytes per transaction finalized then",
+            growth / (1024 * 1024),
+            half.at.as_secs_f64(),
+            end.at.as_secs_f64(),
+            growth as f64 / txs as f64
+        );
+    }
 }
 
 /// Enrols `keys` as police consumers, signed by the police admin through
@@ -410,6 +491,11 @@ fn main() {
         .unwrap();
     let started = Instant::now();
     let window = Duration::from_secs(seconds);
+    let stop_sampling = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (pids, seen, stop) = (pids.clone(), seen.clone(), stop_sampling.clone());
+        std::thread::spawn(move || sample_memory(pids, seen, started, stop))
+    };
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
             let (queues, scheduled, http) = (queues.clone(), scheduled.clone(), http.clone());
@@ -469,6 +555,8 @@ fn main() {
     }
     let window_end = started + window;
     let after: Vec<Usage> = pids.iter().map(|p| usage(*p).unwrap()).collect();
+    stop_sampling.store(true, Ordering::Relaxed);
+    let memory = sampler.join().unwrap();
     let elapsed = started.elapsed().as_secs_f64().max(seconds as f64);
 
     // The last transactions become final after the window.
@@ -591,4 +679,5 @@ fn main() {
             a.rss_kib / 1024
         );
     }
+    report_memory(&memory, window);
 }

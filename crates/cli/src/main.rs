@@ -11,6 +11,13 @@ struct Cli {
     command: Command,
 }
 
+/// jemalloc, not the C library's allocator: a node frees multi-megabyte blocks and batches on
+/// many threads, and glibc's per-thread arenas kept much of that memory resident as
+/// fragments (BENCHMARKS.md, "Memory").
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Log level when RUST_LOG is unset.
 const DEFAULT_LOG_FILTER: &str = "info";
 

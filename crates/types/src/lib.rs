@@ -15,6 +15,7 @@ pub mod records;
 pub mod request;
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;
+pub mod signers;
 pub mod tx;
 
 pub use commonware_codec::{Decode, DecodeExt, Encode};

@@ -10,6 +10,7 @@ use crate::{
     },
     limits::*,
     records::Refusal,
+    signers::read_signer,
     wire_enum, wire_struct,
 };
 use bytes::{BufMut, Bytes};
@@ -298,13 +299,41 @@ pub struct Transaction {
     pub nonce: u64,
     pub payload: Payload,
 }
-wire_struct!(Transaction {
-    chain_id,
-    channel,
-    signer,
-    nonce,
-    payload
-});
+
+impl Write for Transaction {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.chain_id.write(buf);
+        self.channel.write(buf);
+        self.signer.write(buf);
+        self.nonce.write(buf);
+        self.payload.write(buf);
+    }
+}
+
+impl EncodeSize for Transaction {
+    fn encode_size(&self) -> usize {
+        self.chain_id.encode_size()
+            + self.channel.encode_size()
+            + self.signer.encode_size()
+            + self.nonce.encode_size()
+            + self.payload.encode_size()
+    }
+}
+
+impl Read for Transaction {
+    type Cfg = ();
+
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(Self {
+            chain_id: Ident::read(buf)?,
+            channel: ChannelId::read(buf)?,
+            // Through the process's decoded signers: see [crate::signers].
+            signer: read_signer(buf)?,
+            nonce: u64::read(buf)?,
+            payload: Payload::read(buf)?,
+        })
+    }
+}
 
 impl Transaction {
     pub fn sign(self, key: &PrivateKey) -> SignedTx {
