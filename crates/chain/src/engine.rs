@@ -3,11 +3,11 @@
 //! deterministic runtime and simulated network in tests.
 
 use crate::{
-    admission::Admission,
+    admission::{self, Admission},
     application::{Application, Finalizer, Scheme},
     block::ChainBlock,
     config::NodeRole,
-    executor::{Executor, ExecutorConfig, ExecutorError, Shared},
+    executor::{self, Executor, ExecutorConfig, ExecutorError, Shared},
     gossip::Gossip,
     handle::Handle,
     limits::*,
@@ -35,11 +35,14 @@ use commonware_runtime::{
     buffer::paged::CacheRef,
 };
 use commonware_storage::archive::{Archive as _, Identifier, immutable};
-use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize, channel::mpsc, ordered::Set};
+use commonware_utils::{
+    NZDuration, NZU16, NZU64, NZUsize, acknowledgement::Exact, channel::mpsc, ordered::Set,
+};
 use dirchain_state::{Ledger, LedgerError};
 use dirchain_types::{
     genesis::Genesis,
     ids::{PrivateKey, PublicKey},
+    tx::SignedTx,
 };
 use std::sync::Arc;
 use tracing::info;
@@ -97,6 +100,54 @@ pub fn max_message_size(validators: usize) -> u32 {
 pub struct Started {
     pub handle: Handle,
     pub executor: TaskHandle<Result<(), ExecutorError>>,
+}
+
+/// Starts the executor and, in front of it, admission, sharing one pool that checks
+/// signatures for admission and for blocks from other validators. Answers the executor's
+/// task and the two mailboxes.
+pub(crate) fn start_execution<E>(
+    context: &E,
+    ledger: Ledger<E>,
+    config: ExecutorConfig,
+    gossip: mpsc::Sender<SignedTx>,
+    finalized: mpsc::UnboundedReceiver<(Digested<ChainBlock>, Exact)>,
+    shared: Arc<Shared>,
+) -> (
+    TaskHandle<Result<(), ExecutorError>>,
+    executor::Mailbox,
+    admission::Mailbox,
+)
+where
+    E: Spawner + Storage + Clock + Metrics + Strategizer + rand_core::CryptoRng + 'static,
+{
+    let strategy = context.strategy(std::thread::available_parallelism().unwrap_or(NZUsize!(1)));
+    let (executor, mailbox) = Executor::new(
+        context.child("executor"),
+        strategy.clone(),
+        ledger,
+        config,
+        gossip,
+        finalized,
+        shared.clone(),
+    );
+    // Threads of their own: executing blocks and checking signatures hold them for
+    // milliseconds, which would stall the tasks sharing a runtime thread (consensus among them).
+    let executor_task = context
+        .child("executor")
+        .dedicated()
+        .spawn(|_| executor.run());
+    let (admission, admission_mailbox) = Admission::new(
+        context.child("admission"),
+        strategy,
+        shared,
+        mailbox.clone(),
+        ADMISSION_MAILBOX_SIZE,
+    );
+    context
+        .child("admission")
+        .dedicated()
+        .spawn(|_| admission.run());
+    (executor_task, mailbox, admission_mailbox)
 }
 
 /// Starts every actor of a node.
@@ -175,11 +226,8 @@ where
     let shared = Arc::new(Shared::default());
     let (gossip_out, gossip_in) = mpsc::channel(MAILBOX_SIZE);
     let (finalized_tx, finalized_rx) = mpsc::unbounded_channel();
-    // One pool checks signatures for admission and for blocks from other validators.
-    let strategy = context.strategy(std::thread::available_parallelism().unwrap_or(NZUsize!(1)));
-    let (executor, mailbox) = Executor::new(
-        context.child("executor"),
-        strategy.clone(),
+    let (executor, mailbox, admission_mailbox) = start_execution(
+        &context,
         ledger,
         ExecutorConfig {
             role: config.role,
@@ -192,23 +240,6 @@ where
         finalized_rx,
         shared.clone(),
     );
-    // Threads of their own: executing blocks and checking signatures hold them for
-    // milliseconds, which would stall the tasks sharing a runtime thread (consensus among them).
-    let executor = context
-        .child("executor")
-        .dedicated()
-        .spawn(|_| executor.run());
-    let (admission, admission_mailbox) = Admission::new(
-        context.child("admission"),
-        strategy,
-        shared.clone(),
-        mailbox.clone(),
-        ADMISSION_MAILBOX_SIZE,
-    );
-    context
-        .child("admission")
-        .dedicated()
-        .spawn(|_| admission.run());
     let gossip = Gossip::new(
         context.child("gossip"),
         gossip_in,

@@ -4,14 +4,13 @@
 //! a Byzantine proposer cannot put in a transaction its signer never signed.
 
 use super::*;
-use crate::admission::{self, Admission};
+use crate::{admission, engine::start_execution};
 use commonware_consensus::{
     simplex::types::Context,
     types::{Epoch, Round, View},
 };
 use commonware_cryptography::Signer as _;
-use commonware_runtime::{Runner as _, Strategizer as _, Supervisor as _, deterministic};
-use commonware_utils::NZUsize;
+use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
 use dirchain_state::testkit::{self, HOUR_MS, key_for};
 use dirchain_types::{
     domain::Role,
@@ -83,8 +82,8 @@ fn with_forgery(block: &Digested<ChainBlock>, forgery: &SignedTx) -> Digested<Ch
     Digested::precomputed(ChainBlock(block), digest)
 }
 
-/// A validator's executor with admission in front of it, wired as the engine wires them, on a
-/// fresh state founded from [genesis].
+/// A validator's executor with admission in front of it, started as the engine starts them,
+/// on a fresh state founded from [genesis].
 struct Node {
     executor: Mailbox,
     admission: admission::Mailbox,
@@ -100,13 +99,10 @@ impl Node {
             .await
             .expect("the state opens");
         let genesis_block = genesis_block();
-        let shared = Arc::new(Shared::default());
-        let strategy = context.strategy(NZUsize!(1));
         let (gossip, _) = mpsc::channel(crate::limits::MAILBOX_SIZE);
         let (finalized, finalized_rx) = mpsc::unbounded_channel();
-        let (executor, mailbox) = Executor::new(
-            context.child("executor"),
-            strategy.clone(),
+        let (_, mailbox, admission_mailbox) = start_execution(
+            &context,
             ledger,
             ExecutorConfig {
                 role: NodeRole::Validator,
@@ -121,17 +117,8 @@ impl Node {
             },
             gossip,
             finalized_rx,
-            shared.clone(),
+            Arc::new(Shared::default()),
         );
-        context.child("executor").spawn(|_| executor.run());
-        let (admission, admission_mailbox) = Admission::new(
-            context.child("admission"),
-            strategy,
-            shared,
-            mailbox.clone(),
-            crate::limits::ADMISSION_MAILBOX_SIZE,
-        );
-        context.child("admission").spawn(|_| admission.run());
         Self {
             executor: mailbox,
             admission: admission_mailbox,
