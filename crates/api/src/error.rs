@@ -220,7 +220,7 @@ impl From<SubmitError> for ApiError {
     fn from(error: SubmitError) -> Self {
         let message = error.to_string();
         match error {
-            SubmitError::Busy { .. } => {
+            SubmitError::Busy { .. } | SubmitError::Backlogged { .. } => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message).retry_later()
             }
             SubmitError::SignerBusy { .. } => {

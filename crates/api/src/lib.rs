@@ -110,7 +110,7 @@
 //!
 //! | status | code |
 //! | --- | --- |
-//! | 503 + `Retry-After` | `busy`: the mempool is full |
+//! | 503 + `Retry-After` | `busy`: the mempool is full, or clients already keep waiting what the node finalizes in a second |
 //! | 429 + `Retry-After` | `signer_busy`: the signer has as many transactions pending as one may |
 //! | 409 | `nonce_taken`: another pending transaction of the signer has this nonce |
 //! | 503 | `unavailable`: the node is shutting down |
@@ -146,7 +146,7 @@ mod fixture;
 mod mock;
 
 pub use chain_source::{HandleSource, follow_chain};
-pub use dirchain_index::{FollowError, Index, IndexError, Queries};
+pub use dirchain_index::{FollowError, Index, IndexError, Queries, sqlite_memory_used};
 pub use node::{Node, NodeApi};
 pub use routes::{
     MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES, MAX_SUBJECT_BODY_BYTES, MAX_SUBJECT_BYTES,

@@ -9,10 +9,10 @@
 //! about half as much per signature as checking them one by one.
 
 use crate::{
-    executor::{Mailbox as ExecutorMailbox, Shared},
+    executor::{FinalizedBlock, Mailbox as ExecutorMailbox, Shared},
     handle::SubmitError,
-    limits::ADMISSION_BATCH,
-    mempool::Limits,
+    limits::{ADMISSION_BATCH, BACKLOG_RATE_WINDOW, MAX_BACKLOG, MIN_BACKLOG_TXS},
+    mempool::{Limits, MAX_MEMPOOL_TXS},
 };
 use commonware_parallel::{Rayon, Strategy};
 use commonware_utils::channel::{mpsc, oneshot};
@@ -22,7 +22,10 @@ use dirchain_types::{
     limits::MAX_TX_BYTES,
     tx::{SignedTx, TxKind},
 };
-use std::sync::{Arc, atomic::Ordering};
+use std::{
+    collections::VecDeque,
+    sync::{Arc, atomic::Ordering},
+};
 
 /// Who submitted a batch of transactions.
 pub(crate) enum Origin {
@@ -110,15 +113,15 @@ impl<E: rand_core::CryptoRng + Send + 'static> Admission<E> {
         (admission, Mailbox(sender))
     }
 
-    /// The mempool's transactions and bytes, when it holds as many as it may.
-    fn full(&self) -> Option<(usize, usize)> {
+    /// How full the mempool is, as the executor last left it.
+    fn fill(&self) -> Fill {
         let txs = self.shared.mempool_txs.load(Ordering::Relaxed);
         let bytes = self.shared.mempool_bytes.load(Ordering::Relaxed);
-        // The executor's mempool has the default limits; no room for the largest
-        // transaction counts as full.
-        Limits::default()
-            .full(txs, bytes, MAX_TX_BYTES)
-            .then_some((txs, bytes))
+        Fill {
+            txs,
+            bytes,
+            backlog_limit: backlog_limit(self.shared.finalized_rate.load(Ordering::Relaxed)),
+        }
     }
 
     /// Runs until the node stops. Meant for a thread of its own: verifying a batch holds it.
@@ -133,7 +136,7 @@ impl<E: rand_core::CryptoRng + Send + 'static> Admission<E> {
                 txs += next.txs.len();
                 requests.push(next);
             }
-            let checked = check(requests, self.full(), &mut self.context, &self.strategy);
+            let checked = check(requests, self.fill(), &mut self.context, &self.strategy);
             if self.executor.admit(checked).await.is_err() {
                 return;
             }
@@ -141,12 +144,63 @@ impl<E: rand_core::CryptoRng + Send + 'static> Admission<E> {
     }
 }
 
-/// Verifies every decoded transaction of `requests` in one batch. While the mempool is
-/// `full` (its transactions and bytes), refuses them as `busy` without verifying: a flood
-/// of retries must not take the CPU that would empty the mempool.
+/// Transactions per second finalized in the blocks this node applied within
+/// [BACKLOG_RATE_WINDOW] before `now_ms` (`blocks` oldest first).
+pub(crate) fn finalized_rate(blocks: &VecDeque<FinalizedBlock>, now_ms: u64) -> usize {
+    let window_ms = BACKLOG_RATE_WINDOW.as_millis() as u64;
+    let since = now_ms.saturating_sub(window_ms);
+    let txs: u64 = blocks
+        .iter()
+        .rev()
+        .take_while(|block| block.applied_at_ms > since)
+        .map(|block| block.txs as u64)
+        .sum();
+    usize::try_from(txs * 1_000 / window_ms).unwrap_or(usize::MAX)
+}
+
+/// How many transactions clients may keep waiting in the mempool when the chain finalizes
+/// `finalized_rate` a second: what it clears in [MAX_BACKLOG], within [MIN_BACKLOG_TXS] and
+/// the mempool's own bound.
+pub(crate) fn backlog_limit(finalized_rate: usize) -> usize {
+    let backlog = finalized_rate as f64 * MAX_BACKLOG.as_secs_f64();
+    (backlog as usize).clamp(MIN_BACKLOG_TXS, MAX_MEMPOOL_TXS)
+}
+
+/// The mempool's transactions and bytes, and the backlog past which clients are refused.
+#[derive(Clone, Copy, Debug)]
+struct Fill {
+    txs: usize,
+    bytes: usize,
+    backlog_limit: usize,
+}
+
+impl Fill {
+    /// Why a transaction from `origin` is refused before it is verified, if it is.
+    fn refusal(&self, origin: &Origin) -> Option<SubmitError> {
+        // The executor's mempool has the default limits; no room for the largest
+        // transaction counts as full.
+        if Limits::default().full(self.txs, self.bytes, MAX_TX_BYTES) {
+            return Some(SubmitError::Busy {
+                txs: self.txs,
+                bytes: self.bytes,
+            });
+        }
+        match origin {
+            Origin::Client(_) if self.txs >= self.backlog_limit => Some(SubmitError::Backlogged {
+                txs: self.txs,
+                limit: self.backlog_limit,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Verifies every decoded transaction of `requests` in one batch. What the mempool would
+/// refuse for its `fill` ([Fill::refusal]) is refused as `busy` without verifying: a flood of
+/// retries must not take the CPU that would empty the mempool.
 fn check(
     requests: Vec<Request>,
-    full: Option<(usize, usize)>,
+    fill: Fill,
     rng: &mut impl rand_core::CryptoRng,
     strategy: &impl Strategy,
 ) -> Vec<Checked> {
@@ -159,10 +213,10 @@ fn check(
             .map(|tx| {
                 let tx = tx.map_err(|error| Refused { kind: None, error })?;
                 let kind = tx.tx.payload.kind();
-                if let Some((txs, bytes)) = full {
+                if let Some(error) = fill.refusal(&request.origin) {
                     return Err(Refused {
                         kind: Some(kind),
-                        error: SubmitError::Busy { txs, bytes },
+                        error,
                     });
                 }
                 decoded.push(tx);
@@ -225,6 +279,15 @@ mod tests {
         (good, forged)
     }
 
+    /// A mempool of `txs` transactions and `bytes`, the chain idle of late.
+    fn fill(txs: usize, bytes: usize) -> Fill {
+        Fill {
+            txs,
+            bytes,
+            backlog_limit: backlog_limit(0),
+        }
+    }
+
     fn codes(checked: &Checked) -> Vec<&'static str> {
         checked
             .txs
@@ -248,7 +311,7 @@ mod tests {
             },
         ];
         let mut rng = ChaCha20Rng::seed_from_u64(0);
-        let checked = check(requests, None, &mut rng, &Sequential);
+        let checked = check(requests, fill(0, 0), &mut rng, &Sequential);
         assert_eq!(
             codes(&checked[0]),
             ["verified", "malformed", "bad_signature"]
@@ -269,7 +332,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(0);
         let checked = check(
             vec![client_request(vec![Ok(good), Ok(forged)])],
-            Some((MAX_MEMPOOL_TXS, 1)),
+            fill(MAX_MEMPOOL_TXS, 1),
             &mut rng,
             &Sequential,
         );
@@ -285,5 +348,82 @@ mod tests {
                 }
             })
         ));
+    }
+
+    #[test]
+    fn the_finalized_rate_counts_the_blocks_of_the_last_window() {
+        let window_ms = BACKLOG_RATE_WINDOW.as_millis() as u64;
+        let block = |applied_at_ms, txs| FinalizedBlock {
+            height: 0,
+            digest: Digest::from([0; 32]),
+            state_root: Digest::from([0; 32]),
+            txs,
+            timestamp_ms: 0,
+            applied_at_ms,
+        };
+        let now = 10 * window_ms;
+        assert_eq!(finalized_rate(&VecDeque::new(), now), 0);
+        // The block at the window's start is outside it; the two after it are in.
+        let blocks = VecDeque::from([
+            block(now - window_ms - 1, 1_000_000),
+            block(now - window_ms, 1_000_000),
+            block(now - window_ms + 1, 3_000),
+            block(now, 2_000),
+        ]);
+        assert_eq!(
+            finalized_rate(&blocks, now),
+            (5_000 * 1_000 / window_ms) as usize
+        );
+        // A node that has just started counts from the clock's beginning.
+        assert_eq!(
+            finalized_rate(&VecDeque::from([block(1, 500)]), 1),
+            (500 * 1_000 / window_ms) as usize
+        );
+    }
+
+    #[test]
+    fn clients_may_keep_waiting_what_the_chain_clears_in_the_backlog_time() {
+        assert_eq!(backlog_limit(0), MIN_BACKLOG_TXS);
+        assert_eq!(backlog_limit(MIN_BACKLOG_TXS - 1), MIN_BACKLOG_TXS);
+        let rate = 20_000;
+        assert_eq!(
+            backlog_limit(rate),
+            (rate as f64 * MAX_BACKLOG.as_secs_f64()) as usize
+        );
+        assert_eq!(backlog_limit(usize::MAX), MAX_MEMPOOL_TXS);
+    }
+
+    #[test]
+    fn past_the_backlog_clients_are_refused_as_busy_and_peers_gossip_still_taken() {
+        let (good, forged) = good_and_forged();
+        let mut rng = ChaCha20Rng::seed_from_u64(0);
+        let waiting = backlog_limit(0);
+        let requests = vec![
+            client_request(vec![Ok(good.clone()), Ok(forged)]),
+            Request {
+                txs: vec![Ok(good)],
+                origin: Origin::Peer,
+            },
+        ];
+        let checked = check(requests, fill(waiting, 1), &mut rng, &Sequential);
+        // The client's, forged or not, are refused unverified; the network's backlog is not.
+        assert_eq!(codes(&checked[0]), ["busy", "busy"]);
+        assert!(matches!(
+            checked[0].txs[1],
+            Err(Refused {
+                error: SubmitError::Backlogged { txs, limit },
+                ..
+            }) if txs == waiting && limit == waiting
+        ));
+        assert_eq!(codes(&checked[1]), ["verified"]);
+        // One below the backlog, a client is verified as before.
+        let (good, _) = good_and_forged();
+        let checked = check(
+            vec![client_request(vec![Ok(good)])],
+            fill(waiting - 1, 1),
+            &mut rng,
+            &Sequential,
+        );
+        assert_eq!(codes(&checked[0]), ["verified"]);
     }
 }

@@ -5,7 +5,7 @@
 //! that every read and write of the state is serialized.
 
 use crate::{
-    admission::{Checked, Origin, Refused},
+    admission::{Checked, Origin, Refused, backlog_limit, finalized_rate},
     block::{ChainBlock, ConsensusContext, RecentBlocks},
     config::NodeRole,
     handle::{Status, SubmitError, TxStatus},
@@ -15,6 +15,7 @@ use crate::{
     },
     mempool::{Inserted, Limits, Mempool, MempoolError},
     metrics::{ACCEPTED, Metrics as ExecutorMetrics},
+    recent::RecentMap,
 };
 use commonware_codec::EncodeSize;
 use commonware_cryptography::{Digested, Digestible};
@@ -132,6 +133,9 @@ pub(crate) struct Shared {
     pub height: AtomicU64,
     pub mempool_txs: AtomicUsize,
     pub mempool_bytes: AtomicUsize,
+    /// Transactions finalized per second of late ([finalized_rate]), which bounds how many
+    /// clients may keep waiting ([crate::admission::backlog_limit]).
+    pub finalized_rate: AtomicUsize,
     pub peers: AtomicUsize,
     pub blocks: Mutex<RecentBlocks>,
 }
@@ -261,11 +265,9 @@ pub(crate) struct Executor<E: Storage + Clock + Metrics + Spawner> {
     /// Pending blocks by height, to drop the oldest first.
     pending_order: BTreeMap<u64, Vec<Digest>>,
     tip: Tip,
-    receipts: HashMap<Digest, (u64, u32, Outcome)>,
-    receipt_order: VecDeque<Digest>,
+    receipts: RecentMap<Digest, (u64, u32, Outcome)>,
     /// Dropped transactions: the code and message of why.
-    rejections: HashMap<Digest, (&'static str, String)>,
-    rejection_order: VecDeque<Digest>,
+    rejections: RecentMap<Digest, (&'static str, String)>,
     /// The last [MAX_RECENT_BLOCKS] finalized blocks, oldest first.
     recent_blocks: VecDeque<FinalizedBlock>,
     shared: Arc<Shared>,
@@ -311,6 +313,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         shared.height.store(config.tip.0, Ordering::Relaxed);
         let metrics = ExecutorMetrics::init(&context);
         metrics.height.set(config.tip.0 as i64);
+        metrics.backlog_limit.set(backlog_limit(0) as i64);
         let executor = Self {
             context,
             strategy,
@@ -323,10 +326,8 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                 digest: config.tip.1,
                 timestamp_ms: config.tip.2,
             },
-            receipts: HashMap::new(),
-            receipt_order: VecDeque::new(),
-            rejections: HashMap::new(),
-            rejection_order: VecDeque::new(),
+            receipts: RecentMap::new(MAX_RECENT_RECEIPTS / 2),
+            rejections: RecentMap::new(MAX_RECENT_REJECTIONS / 2),
             recent_blocks: VecDeque::new(),
             shared,
             role: config.role,
@@ -726,6 +727,9 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         if self.recent_blocks.len() > MAX_RECENT_BLOCKS {
             self.recent_blocks.pop_front();
         }
+        let rate = finalized_rate(&self.recent_blocks, now);
+        self.shared.finalized_rate.store(rate, Ordering::Relaxed);
+        self.metrics.backlog_limit.set(backlog_limit(rate) as i64);
         // States of blocks at or below the tip are on the committed branch or a dead one.
         let retained = self.pending_order.split_off(&(height + 1));
         for digest in std::mem::replace(&mut self.pending_order, retained)
@@ -744,33 +748,12 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
     }
 
     fn reject(&mut self, hash: Digest, error: &TxError) {
-        if self
-            .rejections
-            .insert(hash, (error.code(), error.to_string()))
-            .is_none()
-        {
-            self.rejection_order.push_back(hash);
-        }
-        while self.rejection_order.len() > MAX_RECENT_REJECTIONS {
-            if let Some(old) = self.rejection_order.pop_front() {
-                self.rejections.remove(&old);
-            }
-        }
+        self.rejections
+            .insert(hash, (error.code(), error.to_string()));
     }
 
     fn remember(&mut self, hash: Digest, height: u64, index: u32, outcome: Outcome) {
-        if self
-            .receipts
-            .insert(hash, (height, index, outcome))
-            .is_none()
-        {
-            self.receipt_order.push_back(hash);
-        }
-        while self.receipt_order.len() > MAX_RECENT_RECEIPTS {
-            if let Some(old) = self.receipt_order.pop_front() {
-                self.receipts.remove(&old);
-            }
-        }
+        self.receipts.insert(hash, (height, index, outcome));
     }
 
     fn mempool_changed(&self) {

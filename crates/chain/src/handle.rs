@@ -56,6 +56,14 @@ pub enum SubmitError {
         "the signer has {pending} transactions pending, the most one signer may; try again later"
     )]
     SignerBusy { pending: usize },
+    /// Clients already keep as many transactions waiting as the chain finalizes in
+    /// [crate::limits::MAX_BACKLOG]; try again later.
+    #[error(
+        "{txs} transactions are waiting, at least the {limit} this node finalizes in {:?} at \
+         its recent rate; try again later",
+        crate::limits::MAX_BACKLOG
+    )]
+    Backlogged { txs: usize, limit: usize },
     /// More transactions in one batch than a batch may hold.
     #[error("{txs} transactions in one batch; at most {limit} may be submitted at once")]
     TooMany { txs: usize, limit: usize },
@@ -71,7 +79,7 @@ impl SubmitError {
     /// A stable code for programs (and metrics labels).
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Busy { .. } => "busy",
+            Self::Busy { .. } | Self::Backlogged { .. } => "busy",
             Self::Rejected(error) => error.code(),
             Self::NonceTaken { .. } => "nonce_taken",
             Self::SignerBusy { .. } => "signer_busy",

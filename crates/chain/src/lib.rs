@@ -22,6 +22,7 @@ pub mod limits;
 pub mod mempool;
 mod metrics;
 pub mod node;
+mod recent;
 
 pub use config::{NodeConfig, NodeRole, Peer};
 pub use executor::{ExecutorError, FinalizedBlock};

@@ -35,6 +35,18 @@ pub const ADMISSION_BATCH: usize = 2_048;
 /// Requests (client submissions, gossip batches) waiting for admission, at most.
 pub const ADMISSION_MAILBOX_SIZE: usize = 256;
 
+/// Clients' submissions are refused as `busy` while the mempool holds more transactions than
+/// the chain finalized in this long at its recent rate. A saturated node then tells a client
+/// at once, instead of queueing its transaction behind seconds of others (a full mempool is
+/// ten blocks). Peers' gossip is still taken up to the mempool's own bounds: it is the
+/// network's backlog, which this node's blocks must be able to include.
+pub const MAX_BACKLOG: Duration = Duration::from_secs(1);
+/// The recent rate behind [MAX_BACKLOG]: transactions finalized over this long.
+pub const BACKLOG_RATE_WINDOW: Duration = Duration::from_secs(5);
+/// The backlog clients may fill whatever the recent rate, so that a burst into an idle
+/// network is taken and the rate can be learnt.
+pub const MIN_BACKLOG_TXS: usize = 4_096;
+
 /// Transactions gossiped in one p2p message, and how long a partial batch waits.
 pub const MAX_GOSSIP_BATCH: usize = 512;
 pub const GOSSIP_INTERVAL: Duration = Duration::from_millis(20);
@@ -50,12 +62,14 @@ pub const MAX_PENDING_BLOCKS: usize = 256;
 /// say). Further behind, it lets marshal's catch-up finish first.
 pub const MAX_ANCESTRY_REPLAY: usize = 64;
 
-/// Recently finalized transactions remembered for `tx_status` (the query index of the API
-/// keeps the full history).
+/// Recently finalized transactions remembered for `tx_status`, at most; at least the last
+/// half of that many are (they are forgotten half at a time). The query index of the API
+/// keeps the full history.
 pub const MAX_RECENT_RECEIPTS: usize = 1_000_000;
 
 /// Recently dropped transactions (refused when a block was built) remembered with their
-/// reason for `tx_status`, so a client learns why instead of waiting.
+/// reason for `tx_status`, so a client learns why instead of waiting: at most this many, at
+/// least the last half.
 pub const MAX_RECENT_REJECTIONS: usize = 100_000;
 
 /// Recently finalized blocks a node keeps whole for its own readers (its query index, the

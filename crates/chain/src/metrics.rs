@@ -27,6 +27,7 @@ pub(crate) struct Metrics {
     pub block_interval: Histogram,
     pub mempool_txs: Gauge,
     pub mempool_bytes: Gauge,
+    pub backlog_limit: Gauge,
     submitted: Registered<raw::Family<SubmitLabels, raw::Counter>>,
     finalized: Registered<raw::Family<KindLabels, raw::Counter>>,
 }
@@ -47,6 +48,11 @@ impl Metrics {
             ),
             mempool_txs: context.gauge("mempool_txs", "Transactions waiting in the mempool"),
             mempool_bytes: context.gauge("mempool_bytes", "Bytes waiting in the mempool"),
+            backlog_limit: context.gauge(
+                "backlog_limit_txs",
+                "Transactions waiting beyond which clients' submissions are refused as busy: \
+                 what the chain finalized of late in MAX_BACKLOG",
+            ),
             submitted: context.family(
                 "submitted_txs",
                 "Transactions submitted to this node, by kind and result (accepted or the error code)",

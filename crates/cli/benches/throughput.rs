@@ -20,10 +20,12 @@
 //!    window, submit-to-final latency (median, p99), block time and size,
 //!    each node's CPU (cores) and peak memory, transactions lost (accepted
 //!    but never final) or seen twice, and the ratio to the ceiling. Each
-//!    node's resident memory is sampled every 5 s: reported at each fifth of
-//!    the window, and its growth over the second half per transaction
-//!    finalized then (once the caches are full, in runs of minutes, what
-//!    grows with the chain).
+//!    node's resident memory, and its live heap as it reports it on
+//!    `/metrics` (the allocator's and SQLite's), are sampled every 5 s:
+//!    reported at each fifth of the window, and their growth over the second
+//!    half per transaction finalized then (once the caches are full, in runs
+//!    of minutes, what grows with the chain; resident growth beyond the
+//!    heap's is memory the allocators keep).
 //! 5. With the devnet stopped, the baseline (`throughput/baseline.rs`): the
 //!    same signed records appended to a hash-chained PostgreSQL table by as
 //!    many clients, one connection each, at the same rate, for as long; and
@@ -96,6 +98,9 @@ const YEAR_MS: u64 = 365 * 86_400_000;
 const MEMORY_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
 /// Points of the window (fifths) at which the resident memory is reported.
 const MEMORY_REPORT_POINTS: u32 = 5;
+/// The node's gauges whose sum is its live heap (`crates/cli/src/memory.rs`): the program's
+/// allocations, and SQLite's, which go through the C library.
+const HEAP_METRICS: [&str; 2] = ["allocator_allocated_bytes", "sqlite_memory_bytes"];
 /// `sysconf(_SC_CLK_TCK)` on Linux.
 const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
@@ -197,31 +202,56 @@ fn usage(pid: i32) -> Option<Usage> {
 }
 
 /// One sample of the run: time into the window, transactions final so far, and each node's
-/// resident memory (KiB).
+/// resident memory (KiB) and live heap (bytes, [heap_bytes]).
 struct MemorySample {
     at: Duration,
     finalized: usize,
     rss_kib: Vec<u64>,
+    heap_bytes: Vec<u64>,
 }
 
-/// Samples the nodes' resident memory every [MEMORY_SAMPLE_INTERVAL] until `stop`.
+/// The node's live heap as its `/metrics` reports it: what the program has allocated, and
+/// what SQLite holds (0 for a figure it does not report).
+fn heap_bytes(http: &reqwest::blocking::Client, api: &str) -> u64 {
+    let text = http
+        .get(format!("{api}/metrics"))
+        .send()
+        .and_then(|r| r.text())
+        .unwrap_or_default();
+    HEAP_METRICS
+        .iter()
+        .filter_map(|metric| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(metric)?.strip_prefix(' '))
+                .and_then(|value| value.trim().parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// Samples the nodes' resident memory and live heap every [MEMORY_SAMPLE_INTERVAL] until `stop`.
 fn sample_memory(
-    pids: Vec<i32>,
+    nodes: Vec<(i32, String)>,
     seen: Arc<Mutex<Seen>>,
     started: Instant,
     stop: Arc<AtomicBool>,
 ) -> Vec<MemorySample> {
+    let http = reqwest::blocking::Client::new();
     let mut samples = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         let finalized = seen.lock().unwrap().final_at.len();
-        let rss_kib = pids
+        let rss_kib = nodes
             .iter()
-            .map(|p| usage(*p).map_or(0, |u| u.rss_kib))
+            .map(|(pid, _)| usage(*pid).map_or(0, |u| u.rss_kib))
+            .collect();
+        let heap_bytes = nodes
+            .iter()
+            .map(|(_, api)| heap_bytes(&http, api))
             .collect();
         samples.push(MemorySample {
             at: started.elapsed(),
             finalized,
             rss_kib,
+            heap_bytes,
         });
         std::thread::sleep(MEMORY_SAMPLE_INTERVAL);
     }
@@ -238,33 +268,35 @@ fn report_memory(samples: &[MemorySample], window: Duration) {
             .min_by_key(|s| s.at.abs_diff(point))
             .expect("at least one sample")
     };
-    println!("| into the window | txs final | resident per node |");
-    println!("| --- | --- | --- |");
+    let mib = |bytes: u64| format!("{} MiB", bytes / (1024 * 1024));
+    println!("| into the window | txs final | resident per node | live heap per node |");
+    println!("| --- | --- | --- | --- |");
     for k in 1..=MEMORY_REPORT_POINTS {
         let sample = at(window * k / MEMORY_REPORT_POINTS);
-        let rss: Vec<String> = sample
-            .rss_kib
-            .iter()
-            .map(|kib| format!("{} MiB", kib / 1024))
-            .collect();
+        let rss: Vec<String> = sample.rss_kib.iter().map(|kib| mib(kib * 1024)).collect();
+        let heap: Vec<String> = sample.heap_bytes.iter().map(|b| mib(*b)).collect();
         println!(
-            "| {:.0} s | {} | {} |",
+            "| {:.0} s | {} | {} | {} |",
             sample.at.as_secs_f64(),
             sample.finalized,
-            rss.join(", ")
+            rss.join(", "),
+            heap.join(", ")
         );
     }
     let (half, end) = (at(window / 2), at(window));
-    let txs = end.finalized.saturating_sub(half.finalized).max(1);
-    for (n, (a, b)) in half.rss_kib.iter().zip(&end.rss_kib).enumerate() {
-        let growth = b.saturating_sub(*a) * 1024;
+    let txs = end.finalized.saturating_sub(half.finalized).max(1) as f64;
+    for n in 0..end.rss_kib.len() {
+        let resident = end.rss_kib[n].saturating_sub(half.rss_kib[n]) * 1024;
+        let heap = end.heap_bytes[n].saturating_sub(half.heap_bytes[n]);
         println!(
-            "node {n}: resident grew {} MiB over the second half ({:.0} s to {:.0} s), \
-             {:.0} bytes per transaction finalized then",
-            growth / (1024 * 1024),
+            "node {n}: over the second half ({:.0} s to {:.0} s) resident grew {}, the live heap \
+             {}: {:.0} and {:.0} bytes per transaction finalized then",
             half.at.as_secs_f64(),
             end.at.as_secs_f64(),
-            growth as f64 / txs as f64
+            mib(resident),
+            mib(heap),
+            resident as f64 / txs,
+            heap as f64 / txs
         );
     }
 }
@@ -493,8 +525,13 @@ fn main() {
     let window = Duration::from_secs(seconds);
     let stop_sampling = Arc::new(AtomicBool::new(false));
     let sampler = {
-        let (pids, seen, stop) = (pids.clone(), seen.clone(), stop_sampling.clone());
-        std::thread::spawn(move || sample_memory(pids, seen, started, stop))
+        let nodes = pids
+            .iter()
+            .copied()
+            .zip(devnet.apis.iter().cloned())
+            .collect();
+        let (seen, stop) = (seen.clone(), stop_sampling.clone());
+        std::thread::spawn(move || sample_memory(nodes, seen, started, stop))
     };
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
@@ -641,7 +678,7 @@ fn main() {
         sizes.last().copied().unwrap_or(0.0),
     );
     println!(
-        "lost (accepted, never final): {lost}; final twice: {}; mempool full (503, retried): {busy}; \
+        "lost (accepted, never final): {lost}; final twice: {}; busy (503, retried): {busy}; \
          refused: {refused}",
         seen.twice
     );

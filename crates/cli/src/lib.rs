@@ -7,4 +7,5 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod files;
+pub mod memory;
 pub mod signals;

@@ -349,6 +349,7 @@ fn metrics_report_the_chain(devnet: &Devnet) {
         "_finality_seconds_bucket",
         "_block_interval_seconds_bucket",
         "_mempool_txs",
+        "_backlog_limit_txs",
         "_submitted_txs_total",
         "_finalized_txs_total",
         "_peers",
@@ -359,6 +360,26 @@ fn metrics_report_the_chain(devnet: &Devnet) {
     assert!(
         text.contains("kind=\"publish-item\"") && text.contains("result=\"accepted\""),
         "transactions are counted by kind and result"
+    );
+    // The allocator's view, which tells a growing heap from memory the allocator keeps: live,
+    // and never more than it holds resident.
+    let gauge = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+    };
+    let (allocated, resident) = (
+        gauge("allocator_allocated_bytes"),
+        gauge("allocator_resident_bytes"),
+    );
+    assert!(
+        allocated > 0 && allocated <= resident,
+        "allocated {allocated}, resident {resident}"
+    );
+    assert!(
+        gauge("sqlite_memory_bytes") > 0,
+        "the index's SQLite holds memory"
     );
 }
 

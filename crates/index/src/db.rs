@@ -26,6 +26,16 @@ const WRITER_CACHE_KIB: i64 = 256 * 1024;
 /// Rows `PRAGMA optimize` samples per index: bounds its time on a large index.
 const ANALYSIS_LIMIT: i64 = 1_000;
 
+/// Bytes SQLite holds for every connection of the process, its page caches above all. SQLite
+/// allocates through the C library, not through the program's allocator, so the allocator's
+/// own figures leave this out.
+pub fn sqlite_memory_used() -> u64 {
+    // SAFETY: sqlite3_memory_used takes no arguments and reads a counter SQLite guards with
+    // its own mutex; any thread may call it at any time.
+    let used = unsafe { rusqlite::ffi::sqlite3_memory_used() };
+    u64::try_from(used).unwrap_or(0)
+}
+
 /// The index: an SQLite file made for one genesis, written by this handle
 /// only (readers use [Queries], on their own connections).
 pub struct Index {

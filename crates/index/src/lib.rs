@@ -31,7 +31,7 @@ mod sql;
 mod write;
 
 pub use changes::{BlockChanges, Change, TxEntry, position};
-pub use db::Index;
+pub use db::{Index, sqlite_memory_used};
 pub use error::{FollowError, IndexError, QueryError};
 pub use follow::{
     CATCH_UP_BLOCKS, CATCH_UP_TXS, ChainSource, POLL_INTERVAL, catch_up, follow, index_next,

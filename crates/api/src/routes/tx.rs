@@ -82,8 +82,9 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
         (status = 429, description = "`signer_busy` (with `Retry-After`): the signer has as many \
             transactions pending as one may; `quota_exceeded`: a channel quota is spent", body = ErrorBody),
         (status = 500, description = "The node failed, not the transaction: `storage`, `corrupt_state`", body = ErrorBody),
-        (status = 503, description = "`busy` (with `Retry-After`): the mempool is full; \
-            `unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`busy` (with `Retry-After`): the mempool is full, or \
+            clients already keep waiting what the node finalizes in a second; `unavailable`: the \
+            node is shutting down", body = ErrorBody),
         (status = 504, description = "`wait_timeout`: with `wait=final`, the transaction was taken but \
             is not final yet; follow it at `/v1/tx/{hash}` (the message names the hash)", body = ErrorBody),
     ),

@@ -69,6 +69,7 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
     if subject_key.is_none() {
         info!("no subject_key_file in the config: the \"who used my data\" view is off");
     }
+    crate::memory::report(&context);
     let node = dirchain_chain::start(context.child("chain"), config)
         .await
         .context("the node did not start")?;
