@@ -7,6 +7,11 @@
 //! Requests waiting together are verified together: under load, single
 //! submissions and gossip batches share one batch verification, which costs
 //! about half as much per signature as checking them one by one.
+//!
+//! What the mempool would not take is refused as `busy` before it is verified:
+//! anything while the mempool is full, and clients' submissions while it holds
+//! what the chain finalizes in [MAX_BACKLOG] at its recent rate, so that a
+//! saturated node answers at once instead of queueing for seconds.
 
 use crate::{
     executor::{FinalizedBlock, Mailbox as ExecutorMailbox, Shared},
