@@ -751,28 +751,24 @@ mod tests {
 
     #[test]
     fn refusals_are_classified_by_their_code() {
-        for code in ["nonce_taken", "stale_nonce"] {
-            assert_eq!(Refusal::of(code), Refusal::NonceUsed, "{code}");
-        }
-        for code in [
-            "busy",
-            "signer_busy",
-            "unavailable",
-            "storage",
-            "corrupt_state",
-            "future_nonce",
-            "quota_exceeded",
+        use Refusal::{NonceUsed, Permanent, Transient};
+        for (code, refusal) in [
+            ("nonce_taken", NonceUsed),
+            ("stale_nonce", NonceUsed),
+            ("busy", Transient),
+            ("signer_busy", Transient),
+            ("unavailable", Transient),
+            ("storage", Transient),
+            ("corrupt_state", Transient),
+            ("future_nonce", Transient),
+            ("quota_exceeded", Transient),
+            ("key_revoked", Permanent),
+            ("unknown_signer", Permanent),
+            ("bad_signature", Permanent),
+            ("malformed", Permanent),
+            ("wrong_chain", Permanent),
         ] {
-            assert_eq!(Refusal::of(code), Refusal::Transient, "{code}");
-        }
-        for code in [
-            "key_revoked",
-            "unknown_signer",
-            "bad_signature",
-            "malformed",
-            "wrong_chain",
-        ] {
-            assert_eq!(Refusal::of(code), Refusal::Permanent, "{code}");
+            assert_eq!(Refusal::of(code), refusal, "{code}");
         }
     }
 
