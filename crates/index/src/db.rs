@@ -6,7 +6,7 @@ use crate::{
     error::IndexError,
     query::Queries,
     sql::{self, META_GENESIS, META_HEIGHT, META_LAYOUT, META_TIP, int},
-    write::{STAGING, flush_text, write_block},
+    write::{DayCounts, STAGING, flush_text, write_block},
 };
 use dirchain_types::{
     genesis::Genesis,
@@ -195,9 +195,11 @@ impl Index {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut days = DayCounts::default();
         for block in blocks {
-            write_block(&tx, block)?;
+            write_block(&tx, block, &mut days)?;
         }
+        days.write(&tx)?;
         flush_text(&tx)?;
         sql::set_meta(&tx, META_HEIGHT, int(last.height))?;
         if let Some(tip) = tip {
@@ -252,6 +254,7 @@ impl Index {
 mod tests {
     use super::*;
     use crate::changes::{Change, position};
+    use crate::sql::DAY_MS;
     use dirchain_state::testkit;
     use dirchain_types::{ids::Digest, records::AccessRecord};
 
@@ -392,5 +395,101 @@ mod tests {
         index.apply_all(&[block(3, 3, 2), block(4, 4, 3)]).unwrap();
         assert_eq!(index.indexed_height().unwrap(), Some(4));
         assert_eq!(index.tip().unwrap(), Some(Digest([4; 32])));
+    }
+
+    #[test]
+    fn accesses_are_counted_per_day_and_key_across_the_blocks_of_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::open(dir.path().join("i.sqlite"), &testkit::genesis()).unwrap();
+        let record = |height: u64, at: u64, consumer: &str, refused: bool| AccessRecord {
+            consumer_org: Some(testkit::id(consumer)),
+            owner_org: Some(testkit::id("health")),
+            item: Some(testkit::id("births")),
+            height,
+            at,
+            refusal: refused.then_some(dirchain_types::records::Refusal::FieldsNotPermitted),
+            ..sample_access()
+        };
+        let block = |height: u64, records: Vec<AccessRecord>| BlockChanges {
+            height,
+            digest: Digest([height as u8; 32]),
+            parent: Digest([height.saturating_sub(1) as u8; 32]),
+            timestamp_ms: height,
+            txs: Vec::new(),
+            changes: records
+                .into_iter()
+                .enumerate()
+                .map(|(i, record)| Change::Access {
+                    channel: testkit::id("main"),
+                    position: position(height, i as u32),
+                    record,
+                })
+                .collect(),
+        };
+        let day = DAY_MS;
+        index.apply(&block(0, Vec::new())).unwrap();
+        // Two blocks in one write, then one more: the counts add up.
+        index
+            .apply_all(&[
+                block(
+                    1,
+                    vec![
+                        record(1, day, "police", false),
+                        record(1, day + 1, "police", false),
+                        record(1, day + 2, "police", true),
+                        record(1, day + 3, "tax", false),
+                    ],
+                ),
+                block(2, vec![record(2, day + 4, "police", false)]),
+            ])
+            .unwrap();
+        index
+            .apply(&block(
+                3,
+                vec![
+                    record(3, day + 5, "police", false),
+                    record(3, 2 * day, "police", false),
+                ],
+            ))
+            .unwrap();
+        let rows: Vec<(i64, String, String, String, bool, i64)> = index
+            .conn
+            .prepare(
+                "SELECT day, consumer_org, owner_org, item, refused, n FROM access_days
+                 ORDER BY day, consumer_org, refused",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let row = |day: i64, consumer: &str, refused: bool, n: i64| {
+            (
+                day,
+                consumer.into(),
+                "health".into(),
+                "births".into(),
+                refused,
+                n,
+            )
+        };
+        assert_eq!(
+            rows,
+            [
+                row(1, "police", false, 4),
+                row(1, "police", true, 1),
+                row(1, "tax", false, 1),
+                row(2, "police", false, 1),
+            ]
+        );
     }
 }

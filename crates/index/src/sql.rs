@@ -14,10 +14,10 @@ const CACHE_KIB: i64 = 32 * 1024;
 /// Prepared statements kept per connection: every distinct query shape.
 pub(crate) const STATEMENT_CACHE: usize = 128;
 
-/// Metadata rows.
 /// A UTC day, the unit of the access counts (`access_days`).
 pub(crate) const DAY_MS: u64 = 86_400_000;
 
+/// Metadata rows.
 pub(crate) const META_LAYOUT: &str = "layout_version";
 pub(crate) const META_GENESIS: &str = "genesis";
 pub(crate) const META_HEIGHT: &str = "height";

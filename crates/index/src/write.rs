@@ -10,7 +10,8 @@ use dirchain_types::{
     ids::ChannelId,
     records::{AccessRecord, Item},
 };
-use rusqlite::{Connection, params};
+use rusqlite::{CachedStatement, Connection, params};
+use std::collections::BTreeMap;
 
 /// The writer connection's staging table for catalog text (see [write_item]).
 pub(crate) const STAGING: &str = "
@@ -22,13 +23,38 @@ CREATE TEMP TABLE IF NOT EXISTS fts_pending (
     fields TEXT NOT NULL
 );";
 
-/// Writes `changes` through `conn`, inside the caller's transaction.
-pub(crate) fn write_block(conn: &Connection, changes: &BlockChanges) -> rusqlite::Result<()> {
+const INSERT_ACCESS: &str = "INSERT INTO access (seq, channel, permission_key, permission,
+         owner_org, consumer_org, item, refused, record)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT DO NOTHING";
+const INSERT_ACCESS_SUBJECT: &str =
+    "INSERT OR IGNORE INTO access_subjects (subject_key, access) VALUES (?1, ?2)";
+const INSERT_TX: &str =
+    "INSERT INTO txs (seq, hash_key, hash, height, idx, at, kind, signer, channel, refusal)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+     ON CONFLICT DO NOTHING";
+
+/// Writes `changes` through `conn`, inside the caller's transaction, and
+/// adds its access records to `days`, which the caller writes once for all
+/// the blocks of the transaction ([DayCounts::write]).
+pub(crate) fn write_block<'b>(
+    conn: &Connection,
+    changes: &'b BlockChanges,
+    days: &mut DayCounts<'b>,
+) -> rusqlite::Result<()> {
+    let mut writer = BlockWriter {
+        conn,
+        access: conn.prepare_cached(INSERT_ACCESS)?,
+        subject: conn.prepare_cached(INSERT_ACCESS_SUBJECT)?,
+        days,
+    };
     for change in &changes.changes {
-        write_change(conn, change)?;
+        write_change(&mut writer, change)?;
     }
+    drop(writer);
+    let mut insert_tx = conn.prepare_cached(INSERT_TX)?;
     for tx in &changes.txs {
-        write_tx(conn, changes, tx)?;
+        write_tx(&mut insert_tx, changes, tx)?;
     }
     upsert(
         conn,
@@ -62,7 +88,20 @@ pub(crate) fn flush_text(conn: &Connection) -> rusqlite::Result<()> {
     upsert(conn, "DELETE FROM fts_pending", [])
 }
 
-fn write_change(conn: &Connection, change: &Change) -> rusqlite::Result<()> {
+/// One block's writes: the statements it runs per access record are
+/// prepared once per block, not looked up in the statement cache per record.
+struct BlockWriter<'c, 'b, 'd> {
+    conn: &'c Connection,
+    access: CachedStatement<'c>,
+    subject: CachedStatement<'c>,
+    days: &'d mut DayCounts<'b>,
+}
+
+fn write_change<'b>(
+    writer: &mut BlockWriter<'_, 'b, '_>,
+    change: &'b Change,
+) -> rusqlite::Result<()> {
+    let conn = writer.conn;
     match change {
         Change::Consortium(c) => upsert(
             conn,
@@ -164,7 +203,7 @@ fn write_change(conn: &Connection, change: &Change) -> rusqlite::Result<()> {
             channel,
             position,
             record,
-        } => write_access(conn, channel, *position, record),
+        } => writer.write_access(channel, *position, record),
         Change::Notary { channel, record } => upsert(
             conn,
             "INSERT INTO notary (channel, digest, record) VALUES (?1, ?2, ?3)
@@ -192,6 +231,37 @@ fn write_change(conn: &Connection, change: &Change) -> rusqlite::Result<()> {
              ON CONFLICT DO NOTHING",
             params![channel.as_str(), asset.as_str(), seq, event.encode().as_ref()],
         ),
+    }
+}
+
+impl<'b> BlockWriter<'_, 'b, '_> {
+    /// Writes an access record once; counts it in `days` if it was new.
+    fn write_access(
+        &mut self,
+        channel: &ChannelId,
+        position: u64,
+        record: &'b AccessRecord,
+    ) -> rusqlite::Result<()> {
+        let seq = int(position);
+        let inserted = self.access.execute(params![
+            seq,
+            channel.as_str(),
+            key64(&record.permission),
+            record.permission.as_ref(),
+            record.owner_org.as_ref().map(|o| o.as_str()),
+            record.consumer_org.as_ref().map(|o| o.as_str()),
+            record.item.as_ref().map(|i| i.as_str()),
+            record.refusal.is_some(),
+            record.encode().as_ref()
+        ])?;
+        if inserted == 0 {
+            return Ok(());
+        }
+        self.days.add(record);
+        for subject in record.subject_refs.iter() {
+            self.subject.execute(params![key64(subject), seq])?;
+        }
+        Ok(())
     }
 }
 
@@ -256,72 +326,58 @@ fn write_item(conn: &Connection, channel: &ChannelId, item: &Item) -> rusqlite::
     Ok(())
 }
 
-fn write_access(
-    conn: &Connection,
-    channel: &ChannelId,
-    position: u64,
-    record: &AccessRecord,
+fn write_tx(
+    insert: &mut CachedStatement<'_>,
+    block: &BlockChanges,
+    tx: &TxEntry,
 ) -> rusqlite::Result<()> {
-    let seq = int(position);
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO access (seq, channel, permission_key, permission,
-                 owner_org, consumer_org, item, refused, record)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![
-            seq,
-            channel.as_str(),
-            key64(&record.permission),
-            record.permission.as_ref(),
-            record.owner_org.as_ref().map(|o| o.as_str()),
-            record.consumer_org.as_ref().map(|o| o.as_str()),
-            record.item.as_ref().map(|i| i.as_str()),
-            record.refusal.is_some(),
-            record.encode().as_ref()
-        ])?;
-    if inserted == 0 {
-        return Ok(());
-    }
-    conn.prepare_cached(
-        "INSERT INTO access_days (day, consumer_org, owner_org, item, refused, n)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1)
-         ON CONFLICT DO UPDATE SET n = n + 1",
-    )?
-    .execute(params![
-        int(record.at / DAY_MS),
-        record.consumer_org.as_ref().map_or("", |o| o.as_str()),
-        record.owner_org.as_ref().map_or("", |o| o.as_str()),
-        record.item.as_ref().map_or("", |i| i.as_str()),
-        record.refusal.is_some(),
+    insert.execute(params![
+        int(position(block.height, tx.index)),
+        key64(&tx.hash),
+        tx.hash.as_ref(),
+        int(block.height),
+        tx.index,
+        int(block.timestamp_ms),
+        tx.kind.label(),
+        tx.signer.as_ref(),
+        tx.channel.as_str(),
+        tx.refusal.map(|r| r.label())
     ])?;
-    let mut subjects = conn.prepare_cached(
-        "INSERT OR IGNORE INTO access_subjects (subject_key, access) VALUES (?1, ?2)",
-    )?;
-    for subject in record.subject_refs.iter() {
-        subjects.execute(params![key64(subject), seq])?;
-    }
     Ok(())
 }
 
-fn write_tx(conn: &Connection, block: &BlockChanges, tx: &TxEntry) -> rusqlite::Result<()> {
-    upsert(
-        conn,
-        "INSERT INTO txs (seq, hash_key, hash, height, idx, at, kind, signer, channel, refusal)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT DO NOTHING",
-        params![
-            int(position(block.height, tx.index)),
-            key64(&tx.hash),
-            tx.hash.as_ref(),
-            int(block.height),
-            tx.index,
-            int(block.timestamp_ms),
-            tx.kind.label(),
-            tx.signer.as_ref(),
-            tx.channel.as_str(),
-            tx.refusal.map(|r| r.label())
-        ],
-    )
+/// Access records counted per day, parties, item and outcome (the key of
+/// `access_days`), over the blocks of one index transaction. An exchange
+/// audit has few distinct keys per block, so the counts cost one upsert per
+/// key rather than one per record.
+#[derive(Default)]
+pub(crate) struct DayCounts<'b>(BTreeMap<DayKey<'b>, i64>);
+
+/// Day (since the Unix epoch, UTC), consumer, owner, item ('' when absent), refused.
+type DayKey<'b> = (i64, &'b str, &'b str, &'b str, bool);
+
+impl<'b> DayCounts<'b> {
+    fn add(&mut self, record: &'b AccessRecord) {
+        let key = (
+            int(record.at / DAY_MS),
+            record.consumer_org.as_ref().map_or("", |o| o.as_str()),
+            record.owner_org.as_ref().map_or("", |o| o.as_str()),
+            record.item.as_ref().map_or("", |i| i.as_str()),
+            record.refusal.is_some(),
+        );
+        *self.0.entry(key).or_default() += 1;
+    }
+
+    /// Adds the counts to `access_days`, inside the caller's transaction.
+    pub(crate) fn write(self, conn: &Connection) -> rusqlite::Result<()> {
+        let mut upsert = conn.prepare_cached(
+            "INSERT INTO access_days (day, consumer_org, owner_org, item, refused, n)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        )?;
+        for ((day, consumer, owner, item, refused), n) in self.0 {
+            upsert.execute(params![day, consumer, owner, item, refused, n])?;
+        }
+        Ok(())
+    }
 }
