@@ -68,7 +68,8 @@ use std::{
     time::{Duration, Instant},
 };
 use support::{
-    CHAIN_ID, Devnet, bench_arg, cli::Cli, now_ms, registry::PERMITTED, registry::Permissions,
+    CHAIN_ID, Devnet, bench_arg, cli::Cli, metric_value, now_ms, registry::PERMITTED,
+    registry::Permissions,
 };
 
 const DEFAULT_VALIDATORS: u64 = 4;
@@ -220,11 +221,7 @@ fn heap_bytes(http: &reqwest::blocking::Client, api: &str) -> u64 {
         .unwrap_or_default();
     HEAP_METRICS
         .iter()
-        .filter_map(|metric| {
-            text.lines()
-                .find_map(|line| line.strip_prefix(metric)?.strip_prefix(' '))
-                .and_then(|value| value.trim().parse::<u64>().ok())
-        })
+        .filter_map(|metric| metric_value(&text, metric))
         .sum()
 }
 

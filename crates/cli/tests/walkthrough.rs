@@ -24,7 +24,7 @@ use std::{
     thread::sleep,
     time::{Duration, Instant},
 };
-use support::{CHAIN_ID, Devnet, POLL_INTERVAL, cli::Cli, now_ms};
+use support::{CHAIN_ID, Devnet, POLL_INTERVAL, cli::Cli, metric_value, now_ms};
 
 const VALIDATORS: u16 = 4;
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
@@ -364,10 +364,7 @@ fn metrics_report_the_chain(devnet: &Devnet) {
     // The allocator's view, which tells a growing heap from memory the allocator keeps: live,
     // and never more than it holds resident.
     let gauge = |name: &str| -> u64 {
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-            .and_then(|value| value.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+        metric_value(&text, name).unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
     };
     let (allocated, resident) = (
         gauge("allocator_allocated_bytes"),

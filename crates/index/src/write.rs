@@ -51,7 +51,6 @@ pub(crate) fn write_block<'b>(
     for change in &changes.changes {
         write_change(&mut writer, change)?;
     }
-    drop(writer);
     let mut insert_tx = conn.prepare_cached(INSERT_TX)?;
     for tx in &changes.txs {
         write_tx(&mut insert_tx, changes, tx)?;

@@ -212,6 +212,13 @@ pub fn free_base_port(nodes: u16) -> u16 {
     }
 }
 
+/// The value of the unlabelled metric `name` in a node's `/metrics` text.
+pub fn metric_value(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+}
+
 pub fn json(reply: reqwest::blocking::Response) -> Option<Value> {
     serde_json::from_slice(&reply.bytes().ok()?).ok()
 }
