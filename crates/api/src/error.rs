@@ -134,6 +134,17 @@ impl ApiError {
         )
     }
 
+    /// The operator runs this node without the query index (a validator
+    /// that serves no queries): asking again here will not help.
+    pub fn query_index_off() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "query_index_off",
+            "this node keeps no query index (`query_index = false` in its config), so it \
+             answers no list or record route; ask a node that serves queries",
+        )
+    }
+
     /// The query index failed: the node's fault, not the query's.
     pub fn index(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "index", message)

@@ -7,7 +7,9 @@
 //! (`dirchain-index`, a SQLite copy of the finalized ledger that
 //! [follow_chain] keeps in step) answers the lists and the records by id,
 //! as of `indexed_height`. Index reads are synchronous and run on blocking
-//! threads.
+//! threads. A validator that serves no queries may run without the index
+//! (`query_index = false` in its config): its index routes answer 503
+//! `query_index_off`, and its chain routes are unchanged.
 //! Each area of the interface is one module of `routes`, an `OpenApiRouter`
 //! of operations declared with `#[utoipa::path]`: the router and the OpenAPI
 //! 3.1 document ([openapi], served at `/openapi.json`) come from the same
@@ -27,7 +29,7 @@
 //! | `GET /healthz` | 200 `{"ok": true}`, without asking the node |
 //! | `GET /metrics` | 200 Prometheus text (`text/plain; version=0.0.4`): the node's metrics, then `dirchain_api_requests_total` by route, method and status class |
 //! | `GET /openapi.json` | 200 the OpenAPI 3.1 document |
-//! | `GET /v1/status` | 200 `Status`: chain, identity, latest block, mempool, peers, `indexed_height` |
+//! | `GET /v1/status` | 200 `Status`: chain, identity, latest block, mempool, peers, `query_index` (whether this node keeps one), `indexed_height` |
 //! | `POST /v1/tx` | 202 `TxStatus` `{"hash", "status": "pending"}`, `Location: /v1/tx/{hash}` |
 //! | `POST /v1/tx?wait=final&timeout_ms=N` | 200 `TxStatus` once final; the refusal's own code and status if it is rejected when a block is built; 504 `wait_timeout` (naming the hash) after N ms (default 10000, at most 60000) |
 //! | `POST /v1/txs` | 200 `TxBatchResults` `{"accepted", "refused", "results": [{"hash"} or {"error": {"code", "message"}}, ...]}`, one per transaction in order |
@@ -115,6 +117,7 @@
 //! | 409 | `nonce_taken`: another pending transaction of the signer has this nonce |
 //! | 503 | `unavailable`: the node is shutting down |
 //! | 503 | `subject_view_unavailable`: this node holds no subject key, so it cannot name persons |
+//! | 503 | `query_index_off`: this node runs without the query index (`query_index = false`), so it answers no list or record route, nor the status of a transaction older than its recent blocks |
 //! | 500 | `storage`: the node failed to read its own storage |
 //! | 500 | `index`: the query index failed |
 //! | 500 | `corrupt_state`: a proof does not verify against the node's own block |

@@ -119,11 +119,13 @@ impl MockChain {
 
 /// Decodes and signature-checks what it is given, like the node, and keeps
 /// what it accepted as pending. Its query index is real: empty (made on
-/// first use), or the fixture's scenario ([MockNode::indexed]).
+/// first use), or the fixture's scenario ([MockNode::indexed]), or none
+/// ([MockNode::without_query_index]).
 #[derive(Clone)]
 pub struct MockNode {
     inner: Arc<Mutex<Inner>>,
     index: Arc<OnceLock<TestIndex>>,
+    keeps_index: bool,
 }
 
 struct Inner {
@@ -167,6 +169,15 @@ impl MockNode {
                 storage_fails: false,
             })),
             index: Arc::new(OnceLock::new()),
+            keeps_index: true,
+        }
+    }
+
+    /// A node run with `query_index = false`.
+    pub fn without_query_index() -> Self {
+        Self {
+            keeps_index: false,
+            ..Self::new()
         }
     }
 
@@ -416,8 +427,9 @@ impl NodeApi for MockNode {
         Self::METRICS.to_string()
     }
 
-    fn index(&self) -> &Queries {
-        &self.index.get_or_init(TestIndex::empty).queries
+    fn index(&self) -> Option<&Queries> {
+        self.keeps_index
+            .then(|| &self.index.get_or_init(TestIndex::empty).queries)
     }
 
     fn subject_ref(&self, raw_identifier: &str) -> Option<SubjectRef> {

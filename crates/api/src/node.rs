@@ -68,9 +68,10 @@ pub trait NodeApi: Clone + Send + Sync + 'static {
     /// Every metric of the node, in Prometheus text format.
     fn metrics(&self) -> String;
 
-    /// The query index. Its calls are synchronous SQLite reads: the handlers
-    /// make them on blocking threads (`crate::query::run`).
-    fn index(&self) -> &Queries;
+    /// The query index; `None` on a node run without one (`query_index =
+    /// false`). Its calls are synchronous SQLite reads: the handlers make them
+    /// on blocking threads (`crate::query::run`).
+    fn index(&self) -> Option<&Queries>;
 
     /// The keyed pseudonym of a person's raw identifier, as access records
     /// name persons; `None` when this node holds no subject key. The key
@@ -79,17 +80,18 @@ pub trait NodeApi: Clone + Send + Sync + 'static {
 }
 
 /// The node production serves: the running chain, the query index the
-/// follower keeps in step with it, and the consortium's subject key when the
-/// operator gave one (without it, the "who used my data" view is off).
+/// follower keeps in step with it (unless the operator runs without one),
+/// and the consortium's subject key when the operator gave one (without it,
+/// the "who used my data" view is off).
 #[derive(Clone)]
 pub struct Node {
     handle: Handle,
-    queries: Queries,
+    queries: Option<Queries>,
     subject_key: Option<SubjectKey>,
 }
 
 impl Node {
-    pub fn new(handle: Handle, queries: Queries, subject_key: Option<SubjectKey>) -> Self {
+    pub fn new(handle: Handle, queries: Option<Queries>, subject_key: Option<SubjectKey>) -> Self {
         Self {
             handle,
             queries,
@@ -101,6 +103,7 @@ impl Node {
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Node")
+            .field("query_index", &self.queries.is_some())
             .field("subject_key", &self.subject_key.as_ref().map(|_| "<held>"))
             .finish_non_exhaustive()
     }
@@ -169,8 +172,8 @@ impl NodeApi for Node {
         self.handle.metrics()
     }
 
-    fn index(&self) -> &Queries {
-        &self.queries
+    fn index(&self) -> Option<&Queries> {
+        self.queries.as_ref()
     }
 
     fn subject_ref(&self, raw_identifier: &str) -> Option<SubjectRef> {

@@ -30,7 +30,7 @@ pub async fn run<N: NodeApi, T: Send + 'static>(
     node: &N,
     query: impl FnOnce(&Queries) -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let queries = node.index().clone();
+    let queries = node.index().ok_or_else(ApiError::query_index_off)?.clone();
     match tokio::task::spawn_blocking(move || query(&queries)).await {
         Ok(answer) => Ok(answer?),
         // The runtime is going down before the query could run.

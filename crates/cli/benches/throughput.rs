@@ -8,7 +8,10 @@
 //!    machine each transaction is checked `N` times, so the network's
 //!    ceiling is that rate over `N`.
 //! 2. A devnet (release build) with the land registry's live permission for
-//!    the police, and `--signers` police consumer keys enrolled.
+//!    the police, and `--signers` police consumer keys enrolled. With
+//!    `--query-nodes Q` below `--validators`, only the first Q nodes keep the
+//!    query index, as validators that serve no queries may
+//!    (`query_index = false`); the load still goes to every node.
 //! 3. Every transaction of the run is signed before it starts (signing is
 //!    the clients' cost, not the network's). `--clients` tasks submit them,
 //!    `--batch` per request (`POST /v1/txs`, binary; `POST /v1/tx` at 1),
@@ -32,8 +35,8 @@
 //!    the ratio (`--no-baseline` skips it).
 //!
 //! `cargo bench -p dirchain-cli --bench throughput -- [--validators N]
-//! [--seconds S] [--rate R] [--signers K] [--clients C] [--batch B]
-//! [--max-txs M] [--no-baseline]`
+//! [--query-nodes Q] [--seconds S] [--rate R] [--signers K] [--clients C]
+//! [--batch B] [--max-txs M] [--no-baseline]`
 
 #[path = "throughput/baseline.rs"]
 mod baseline;
@@ -446,6 +449,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() {
     let with_baseline = !std::env::args().any(|a| a == "--no-baseline");
     let validators = bench_arg("--validators", DEFAULT_VALIDATORS) as u16;
+    let query_nodes = bench_arg("--query-nodes", u64::from(validators)).min(u64::from(validators));
     let seconds = bench_arg("--seconds", DEFAULT_SECONDS);
     let rate = bench_arg("--rate", 0);
     let signer_count = bench_arg("--signers", DEFAULT_SIGNERS) as usize;
@@ -453,7 +457,8 @@ fn main() {
     let max_txs = bench_arg("--max-txs", DEFAULT_MAX_TXS) as usize;
     let batch = (bench_arg("--batch", DEFAULT_BATCH) as usize).clamp(1, MAX_SUBMIT_BATCH);
 
-    let mut devnet = Devnet::start(validators, NO_RESTART);
+    let query_flag = query_nodes.to_string();
+    let mut devnet = Devnet::start_with(validators, NO_RESTART, &["--query-nodes", &query_flag]);
     let cli = Cli::new(&devnet);
     devnet.wait_for_first_blocks(STARTUP_TIMEOUT);
     let permissions = Permissions::grant(&cli);
@@ -649,8 +654,8 @@ fn main() {
     };
     println!();
     println!(
-        "throughput: {validators} validators, {mode}, {seconds} s, {signer_count} signers, \
-         {clients} clients, {batch} per request"
+        "throughput: {validators} validators ({query_nodes} with the query index), {mode}, \
+         {seconds} s, {signer_count} signers, {clients} clients, {batch} per request"
     );
     println!(
         "ceiling: verify_txs on {} cores {ceiling:.0} tx/s; / {validators} validators = \

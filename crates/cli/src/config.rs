@@ -63,6 +63,12 @@ pub struct NodeFile {
     /// Milliseconds a leader waits for transactions before proposing an empty block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty_block_interval_ms: Option<u64>,
+    /// Whether the node keeps the query index that answers the list and
+    /// record routes (default true). A validator that serves no queries can
+    /// go without: that saves about a third of its CPU under load, and the
+    /// index file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_index: Option<bool>,
     #[serde(default)]
     pub peers: Vec<PeerEntry>,
 }
@@ -83,6 +89,8 @@ pub struct Loaded {
     pub worker_threads: usize,
     /// From `subject_key_file`, when the config names one.
     pub subject_key: Option<SubjectKey>,
+    /// From `query_index`.
+    pub query_index: bool,
 }
 
 /// Keys appear in hex: that is how the config file names them.
@@ -264,6 +272,7 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         api_listen: file.api_listen,
         worker_threads,
         subject_key,
+        query_index: file.query_index.unwrap_or(true),
     })
 }
 
@@ -298,7 +307,9 @@ pub fn render(file: &NodeFile) -> String {
          # empty_block_interval_ms = {} (how long a leader waits for transactions\n\
          # before proposing an empty block; 0 = never waits), subject_key_file (the\n\
          # consortium's secret key for subject pseudonyms; without it the node does\n\
-         # not answer \"who used my data\" queries).\n\n{body}",
+         # not answer \"who used my data\" queries), query_index = true (false: keep\n\
+         # no query index and answer no list or record route, for a validator that\n\
+         # serves no queries).\n\n{body}",
         DEFAULT_EMPTY_BLOCK_INTERVAL.as_millis()
     )
 }
@@ -363,6 +374,7 @@ mod tests {
                 api_listen: "127.0.0.1:8100".parse().unwrap(),
                 worker_threads: None,
                 empty_block_interval_ms: None,
+                query_index: None,
                 peers: [0, 1, 2, 9]
                     .into_iter()
                     .filter(|s| *s != seed)
@@ -648,6 +660,23 @@ mod tests {
             fx.load(&file),
             Err(ConfigError::EmptyBlockInterval { .. })
         ));
+    }
+
+    /// Kept unless the operator says otherwise; a value that is not a
+    /// boolean is a mistake to name, not to read as "off".
+    #[test]
+    fn the_query_index_is_kept_by_default_and_can_be_turned_off() {
+        let fx = Fixture::new();
+        let mut file = fx.file(0, Role::Validator);
+        assert!(fx.load(&file).unwrap().query_index);
+        file.query_index = Some(false);
+        let text = render(&file);
+        assert!(text.contains("query_index = false"), "{text}");
+        assert!(!fx.load(&file).unwrap().query_index);
+        let bad = text.replace("query_index = false", "query_index = \"no\"");
+        let err = load(&fx.write(&bad)).unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+        assert!(err.to_string().contains("query_index"), "{err}");
     }
 
     #[test]

@@ -496,6 +496,7 @@ mod tests {
             state_root: String::new(),
             mempool: Mempool { txs: 0, bytes: 0 },
             peers: 0,
+            query_index: true,
             indexed_height: height,
         })
     }

@@ -36,8 +36,19 @@ pub struct Status {
     pub mempool: Mempool,
     /// Peers this node is connected to.
     pub peers: usize,
-    /// The block up to which the query routes answer.
+    /// Whether this node keeps the query index, which answers the list and
+    /// record routes. A validator that serves no queries may run without it
+    /// (`query_index = false` in its config); those routes then answer 503
+    /// `query_index_off`. Absent from nodes older than the setting, which all
+    /// kept one.
+    #[serde(default = "kept")]
+    pub query_index: bool,
+    /// The block up to which the query routes answer (0 without an index).
     pub indexed_height: u64,
+}
+
+fn kept() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -39,7 +39,7 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
             a channel that is not an identifier; `bad_path`: not readable", body = ErrorBody),
         (status = 404, description = "`not_found`: no such asset in that channel in the index", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn asset<N: NodeApi>(

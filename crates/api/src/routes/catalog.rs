@@ -42,7 +42,7 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
             `limit` not from 1 to 500; `bad_filter`: `share_class` is not a share class; \
             `bad_cursor`: a cursor this list did not return", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn catalog<N: NodeApi>(
@@ -73,7 +73,7 @@ async fn catalog<N: NodeApi>(
             a channel that is not an identifier; `bad_path`: not readable", body = ErrorBody),
         (status = 404, description = "`not_found`: no such item in that channel in the index", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn item<N: NodeApi>(

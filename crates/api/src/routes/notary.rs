@@ -42,7 +42,7 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
         (status = 404, description = "`not_found`: the digest is not notarized in that channel (as far as \
             the index has come)", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn notary<N: NodeApi>(

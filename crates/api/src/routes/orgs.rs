@@ -39,7 +39,7 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
         (status = 400, description = "`bad_query`: an unknown parameter, or `limit` not a number from 1 \
             to 500; `bad_cursor`: a cursor this list did not return", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn orgs<N: NodeApi>(
@@ -67,7 +67,7 @@ async fn orgs<N: NodeApi>(
         (status = 400, description = "`bad_id`: not an identifier; `bad_path`: not readable", body = ErrorBody),
         (status = 404, description = "`not_found`: no such organisation in the index", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn org<N: NodeApi>(

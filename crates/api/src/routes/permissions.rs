@@ -50,7 +50,7 @@ async fn chain_now<N: NodeApi>(node: &N) -> Result<u64, ApiError> {
             (`status` other than live, expired, revoked), or `limit` not from 1 to 500; \
             `bad_cursor`: a cursor this list did not return", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn permissions<N: NodeApi>(
@@ -84,7 +84,7 @@ async fn permissions<N: NodeApi>(
             or a channel that is not an identifier; `bad_path`: not readable", body = ErrorBody),
         (status = 404, description = "`not_found`: no such permission (in that channel) in the index", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn permission<N: NodeApi>(

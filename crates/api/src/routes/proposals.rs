@@ -41,7 +41,7 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
             `limit` not from 1 to 500; `bad_filter`: `status` is not open, applied, rejected or failed; \
             `bad_cursor`: a cursor this list did not return", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn proposals<N: NodeApi>(
@@ -71,7 +71,7 @@ async fn proposals<N: NodeApi>(
         (status = 400, description = "`bad_id`: not 64 hex characters; `bad_path`: not readable", body = ErrorBody),
         (status = 404, description = "`not_found`: no such proposal in the index", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn proposal<N: NodeApi>(

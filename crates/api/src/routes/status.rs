@@ -13,8 +13,9 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
 /// The node's status.
 ///
 /// The chain this node follows, its latest finalized block, the mempool, the
-/// peers and how far the query index has come (`indexed_height`: the list
-/// and record routes answer as of that block; 0 if the index cannot be read).
+/// peers, whether this node keeps the query index (`query_index`) and how
+/// far it has come (`indexed_height`: the list and record routes answer as
+/// of that block; 0 if the index cannot be read or the node keeps none).
 #[utoipa::path(
     get,
     path = "/v1/status",
@@ -26,19 +27,24 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
 )]
 async fn status<N: NodeApi>(State(node): State<N>) -> Result<Json<Status>, ApiError> {
     let status = node.status().await?;
+    let query_index = node.index().is_some();
     // The status must answer when the index does not: it is where an
     // operator looks first to see that something is wrong.
-    let indexed_height = match query::run(&node, |q| q.indexed_height()).await {
-        Ok(height) => height,
-        Err(error) => {
-            tracing::warn!(%error, "the query index could not say how far it has come");
-            0
+    let indexed_height = if query_index {
+        match query::run(&node, |q| q.indexed_height()).await {
+            Ok(height) => height,
+            Err(error) => {
+                tracing::warn!(%error, "the query index could not say how far it has come");
+                0
+            }
         }
+    } else {
+        0
     };
-    Ok(Json(document(status, indexed_height)))
+    Ok(Json(document(status, query_index, indexed_height)))
 }
 
-fn document(s: NodeStatus, indexed_height: u64) -> Status {
+fn document(s: NodeStatus, query_index: bool, indexed_height: u64) -> Status {
     Status {
         chain_id: s.chain_id,
         genesis: s.genesis.to_string(),
@@ -54,6 +60,7 @@ fn document(s: NodeStatus, indexed_height: u64) -> Status {
             bytes: s.mempool_bytes,
         },
         peers: s.peers,
+        query_index,
         indexed_height,
     }
 }
@@ -85,6 +92,7 @@ mod tests {
                 "state_root": s.state_root.to_string(),
                 "mempool": {"txs": s.mempool_txs, "bytes": s.mempool_bytes},
                 "peers": s.peers,
+                "query_index": true,
                 "indexed_height": 0,
             })
         );
@@ -106,6 +114,17 @@ mod tests {
         let (status, _, body) = call(node, get("/v1/status")).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["indexed_height"], crate::fixture::SCENARIO.height());
+    }
+
+    /// A validator run without the index still answers its status, and
+    /// says it keeps none.
+    #[tokio::test]
+    async fn status_says_when_the_node_keeps_no_index() {
+        let (status, _, body) = call(MockNode::without_query_index(), get("/v1/status")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["query_index"], false);
+        assert_eq!(body["indexed_height"], 0);
+        assert_eq!(body["height"], 42);
     }
 
     #[tokio::test]

@@ -61,7 +61,8 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
         (status = 415, description = "`unsupported_media_type`: the body is not `application/json`", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
         (status = 503, description = "`subject_view_unavailable`: this node holds no subject key; \
-            `unavailable`: the node is shutting down", body = ErrorBody),
+            `query_index_off`: this node keeps no query index; `unavailable`: the node is shutting \
+            down", body = ErrorBody),
     ),
 )]
 async fn subject_accesses<N: NodeApi>(

@@ -1054,3 +1054,49 @@ fn the_crate_documentation_lists_every_route() {
         .collect();
     assert_eq!(listed, documented);
 }
+
+/// A validator run without the query index answers exactly the operations
+/// that document `query_index_off` with it, and every other one as before:
+/// its status, blocks, proofs and submissions are the chain's own.
+#[tokio::test]
+async fn a_node_without_the_index_refuses_exactly_the_index_routes() {
+    let document = serde_json::to_value(crate::openapi()).unwrap();
+    let mut refusing = 0;
+    // The node's own routes; `/metrics` and the document are not the node's.
+    let node_routes = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(path, _)| path.starts_with("/v1/"));
+    for (path, item) in node_routes {
+        let uri = example_uri(path, item);
+        for (method, operation) in operations(item) {
+            let needs_index = operation["responses"]["503"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("`query_index_off`"));
+            let request = match (&method, path.as_str()) {
+                (&Method::GET, _) => get(&uri),
+                (&Method::POST, "/v1/subjects/accesses") => post(
+                    &uri,
+                    Some("application/json"),
+                    json!({"subject": "19900307-2346"}).to_string(),
+                ),
+                // Submissions: the chain's, and refused before any node call
+                // without a body.
+                _ => continue,
+            };
+            let answer = call(MockNode::without_query_index(), request).await;
+            let what = format!("{method} {uri}");
+            if needs_index {
+                assert_error(&answer, StatusCode::SERVICE_UNAVAILABLE, "query_index_off");
+                refusing += 1;
+            } else {
+                assert_ne!(answer.2["code"], "query_index_off", "{what}");
+                assert!(!answer.0.is_server_error(), "{what}: {:?}", answer.2);
+            }
+        }
+    }
+    // Every list and record route, and the status of a transaction the
+    // chain no longer remembers.
+    assert_eq!(refusing, 19);
+}

@@ -191,7 +191,9 @@ async fn submit_batch<N: NodeApi>(
         (status = 404, description = "Unknown to this node: the body still names the hash, with status `unknown`", body = TxStatus),
         (status = 500, description = "`storage`: the node failed to read its records; `index`: the \
             query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: the transaction is not among this node's \
+            recent ones, and it keeps no query index to look further; `unavailable`: the node is \
+            shutting down", body = ErrorBody),
     ),
 )]
 async fn tx_status<N: NodeApi>(

@@ -34,7 +34,7 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
             `limit` not from 1 to 500; `bad_filter`: `kind` is not a transaction kind; \
             `bad_cursor`: a cursor this list did not return", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn txs<N: NodeApi>(

@@ -89,6 +89,9 @@ pub struct Plan {
     pub api_port_offset: u16,
     /// Written into every node's config when set; otherwise nodes use the default.
     pub empty_block_interval_ms: Option<u64>,
+    /// When set, only the first this many nodes keep the query index; the
+    /// others' configs say `query_index = false`.
+    pub query_nodes: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -248,6 +251,7 @@ impl Plan {
             threshold,
             api_port_offset,
             empty_block_interval_ms: None,
+            query_nodes: None,
         })
     }
 }
@@ -376,6 +380,10 @@ pub fn create(dir: &Path, plan: &Plan, timestamp_ms: u64) -> anyhow::Result<Crea
             api_listen: api,
             worker_threads: None,
             empty_block_interval_ms: plan.empty_block_interval_ms,
+            query_index: plan
+                .query_nodes
+                .is_some_and(|n| index >= n)
+                .then_some(false),
             peers: plan
                 .nodes
                 .iter()

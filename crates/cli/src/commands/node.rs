@@ -1,5 +1,6 @@
 //! `dirchain node`: one validator or full node, from its config file, with
-//! its HTTP API and the query index behind it, until Ctrl-C or SIGTERM.
+//! its HTTP API and (unless the config turns it off) the query index behind
+//! it, until Ctrl-C or SIGTERM.
 
 use crate::{
     config::{self, Loaded},
@@ -49,6 +50,7 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
         node: config,
         api_listen,
         subject_key,
+        query_index,
         ..
     } = loaded;
     info!(
@@ -62,10 +64,26 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
     // Before the chain starts: an index that cannot be used stops the node
     // before it joins the network.
     let index_path = config.storage_dir.join(INDEX_FILE);
-    let index = open_index(&index_path, &config.genesis)?;
-    let queries = index
-        .queries()
-        .with_context(|| format!("cannot read the query index {}", index_path.display()))?;
+    let index = if query_index {
+        let index = open_index(&index_path, &config.genesis)?;
+        let queries = index
+            .queries()
+            .with_context(|| format!("cannot read the query index {}", index_path.display()))?;
+        Some((index, queries))
+    } else {
+        info!(
+            "query_index = false in the config: this node keeps no query index and answers \
+             no list or record route (503 query_index_off)"
+        );
+        if index_path.exists() {
+            info!(
+                path = %index_path.display(),
+                "the query index of an earlier run is left as it was: delete it to free its disk, \
+                 or turn query_index back on and it catches up from the chain"
+            );
+        }
+        None
+    };
     if subject_key.is_none() {
         info!("no subject_key_file in the config: the \"who used my data\" view is off");
     }
@@ -76,7 +94,18 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
 
     // Dropping the sender, on any return, stops the follower.
     let (stop_follower, follower_stopping) = oneshot::channel::<()>();
-    let follower = spawn_follower(index, node.handle(), &index_path, follower_stopping);
+    let (follower, queries) = match index {
+        Some((index, queries)) => (
+            Some(spawn_follower(
+                index,
+                node.handle(),
+                &index_path,
+                follower_stopping,
+            )),
+            Some(queries),
+        ),
+        None => (None, None),
+    };
 
     let (stop_api, api_stopping) = oneshot::channel::<()>();
     let api_node = dirchain_api::Node::new(node.handle(), queries, subject_key);
@@ -188,8 +217,11 @@ fn spawn_follower(
 /// Stops the follower and waits, for a while, for it to finish the blocks it
 /// is writing (each is one SQLite transaction: a cut-off write is simply
 /// redone at the next start).
-async fn stop(stop_follower: oneshot::Sender<()>, follower: JoinHandle<()>) {
+async fn stop(stop_follower: oneshot::Sender<()>, follower: Option<JoinHandle<()>>) {
     drop(stop_follower);
+    let Some(follower) = follower else {
+        return;
+    };
     match tokio::time::timeout(FOLLOWER_STOP_TIMEOUT, follower).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => error!(%error, "the query index follower failed"),

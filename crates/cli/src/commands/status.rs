@@ -31,7 +31,14 @@ impl Human for Status {
             .field("block", &self.block)
             .field("block time", time::show(self.block_timestamp_ms))
             .field("state root", &self.state_root)
-            .field("indexed to", self.indexed_height)
+            .field(
+                "indexed to",
+                if self.query_index {
+                    self.indexed_height.to_string()
+                } else {
+                    "no query index on this node".to_string()
+                },
+            )
             .field("validators", self.validators.len())
             .field("peers", self.peers)
             .field(
@@ -64,11 +71,23 @@ mod tests {
             state_root: "ee".into(),
             mempool: Mempool { txs: 3, bytes: 900 },
             peers: 1,
+            query_index: true,
             indexed_height: 41,
         };
         let text = Output::new(false).render(&status).unwrap();
         assert!(text.starts_with("chain id    dirchain-devnet\n"), "{text}");
         assert!(text.contains("\nheight      42\n"), "{text}");
+        assert!(text.contains("\nindexed to  41\n"), "{text}");
+        let without = Status {
+            query_index: false,
+            indexed_height: 0,
+            ..status.clone()
+        };
+        let text = Output::new(false).render(&without).unwrap();
+        assert!(
+            text.contains("\nindexed to  no query index on this node\n"),
+            "{text}"
+        );
         assert!(
             text.contains("\nblock time  1970-01-01 00:00:00 UTC\n"),
             "{text}"

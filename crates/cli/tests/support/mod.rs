@@ -41,6 +41,11 @@ pub struct Devnet {
 impl Devnet {
     /// Starts `dirchain devnet` with `validators` validators in a new directory.
     pub fn start(validators: u16, restart_delay: Duration) -> Self {
+        Self::start_with(validators, restart_delay, &[])
+    }
+
+    /// [Devnet::start], with more `dirchain devnet` flags.
+    pub fn start_with(validators: u16, restart_delay: Duration, flags: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let base_port = free_base_port(validators);
         let output = dir.path().join("devnet-output.log");
@@ -53,6 +58,7 @@ impl Devnet {
             .arg(&devnet_dir)
             .args(["--base-port", &base_port.to_string()])
             .args(["--restart-delay", &restart_delay.as_secs().to_string()])
+            .args(flags)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)

@@ -105,7 +105,10 @@ async fn status_and_accounts_are_read() {
         "state_root": "dd", "mempool": {"txs": 1, "bytes": 200}, "peers": 3, "indexed_height": 7
     });
     let (client, script) = serve(vec![(200, status), (200, account(4))]).await;
-    assert_eq!(client.status().await.unwrap().height, 7);
+    let status = client.status().await.unwrap();
+    assert_eq!(status.height, 7);
+    // A node older than `query_index` does not say; it kept an index.
+    assert!(status.query_index);
     let key = signer().public_key().clone();
     assert_eq!(client.account(&key).await.unwrap().next_free_nonce, 4);
     let seen = seen(&script);

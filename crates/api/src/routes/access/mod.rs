@@ -48,7 +48,7 @@ pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
             `limit` not from 1 to 500; `bad_filter`: `permission` is not 64 hex characters; \
             `bad_cursor`: a cursor this list did not return", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn accesses<N: NodeApi>(
@@ -78,7 +78,7 @@ async fn accesses<N: NodeApi>(
             `bad_filter`: `permission` is not 64 hex characters, `from_ms` is not before `to_ms`, or \
             the range spans more than 367 days", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn daily<N: NodeApi>(
@@ -111,7 +111,7 @@ async fn daily<N: NodeApi>(
             `bad_filter`: `permission` is not 64 hex characters; `export_too_large`: more than \
             100,000 records match", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn export<N: NodeApi>(
@@ -149,7 +149,7 @@ async fn export<N: NodeApi>(
             or a channel that is not an identifier; `bad_path`: not readable", body = ErrorBody),
         (status = 404, description = "`not_found`: no such access record (in that channel) in the index", body = ErrorBody),
         (status = 500, description = "`index`: the query index failed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the node is shutting down", body = ErrorBody),
+        (status = 503, description = "`query_index_off`: this node keeps no query index; `unavailable`: the node is shutting down", body = ErrorBody),
     ),
 )]
 async fn access<N: NodeApi>(

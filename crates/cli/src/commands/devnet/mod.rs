@@ -70,6 +70,11 @@ pub struct Args {
     /// fast as consensus goes, for benchmarks); fixed when the devnet is made.
     #[arg(long, value_name = "MS")]
     pub empty_block_interval_ms: Option<u64>,
+    /// Nodes that keep the query index, from node-0 [default: all]. The others are
+    /// validators that answer no list or record route (503 `query_index_off`), which
+    /// saves each about a third of its CPU under load; fixed when the devnet is made.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_VALIDATORS as i64))]
+    pub query_nodes: Option<u16>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -105,6 +110,13 @@ fn prepare(args: &Args) -> anyhow::Result<Manifest> {
     let base_port = args.base_port.unwrap_or(DEFAULT_BASE_PORT);
     let mut plan = demo_plan(validators, base_port)?;
     plan.empty_block_interval_ms = args.empty_block_interval_ms;
+    if let Some(query_nodes) = args.query_nodes {
+        anyhow::ensure!(
+            query_nodes <= validators,
+            "--query-nodes {query_nodes} is more than the {validators} nodes of the devnet"
+        );
+        plan.query_nodes = Some(usize::from(query_nodes));
+    }
     ensure_ports_free(plan_addresses(&plan))?;
     let created = init::create(&args.dir, &plan, crate::client::time::now_ms())?;
     let manifest = Manifest {
@@ -188,6 +200,7 @@ fn resume(args: &Args, manifest_path: &Path) -> anyhow::Result<Manifest> {
         manifest.nodes.len(),
         manifest.validators
     );
+    let mut query_nodes = 0;
     for (index, node) in manifest.nodes.iter().enumerate() {
         anyhow::ensure!(
             node.name == init::node_dir_name(index),
@@ -221,6 +234,15 @@ fn resume(args: &Args, manifest_path: &Path) -> anyhow::Result<Manifest> {
             args.dir.join(init::GENESIS_FILE).display(),
             manifest.genesis_digest,
             manifest_path.display()
+        );
+        query_nodes += u16::from(loaded.query_index);
+    }
+    if let Some(asked) = args.query_nodes {
+        anyhow::ensure!(
+            asked == query_nodes,
+            "the devnet in {} has {query_nodes} nodes with a query index, not {asked}; drop \
+             --query-nodes to resume it, or choose another --dir for a new one",
+            args.dir.display()
         );
     }
     Ok(manifest)
@@ -268,7 +290,25 @@ fn print_nodes(dir: &Path, manifest: &Manifest) {
             first.api,
             dir.join(init::GENESIS_FILE).display()
         );
-        println!("Explorer: http://{}/ (every node serves one)", first.api);
+        println!(
+            "Explorer: http://{}/ (every node with a query index serves one)",
+            first.api
+        );
+    }
+    let without: Vec<&str> = manifest
+        .nodes
+        .iter()
+        .filter(|node| {
+            config::parse(&dir.join(&node.name).join(init::CONFIG_FILE))
+                .is_ok_and(|file| file.query_index == Some(false))
+        })
+        .map(|node| node.name.as_str())
+        .collect();
+    if !without.is_empty() {
+        println!(
+            "Without a query index (they answer no list or record route): {}",
+            without.join(", ")
+        );
     }
     println!();
 }
@@ -351,6 +391,7 @@ mod tests {
             restart_delay: DEFAULT_RESTART_DELAY_SECS,
             quiet: true,
             empty_block_interval_ms: None,
+            query_nodes: None,
         }
     }
 
@@ -411,6 +452,45 @@ mod tests {
         // The other genesis does not list this node's key as a validator, which the config
         // check finds first; either way the resume is refused.
         assert!(prepare(&args(&dir, None, None)).is_err());
+    }
+
+    #[test]
+    fn query_nodes_keep_the_index_and_the_rest_do_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("devnet");
+        let base = free_base_port(3);
+        let mut made_with = args(&dir, Some(3), Some(base));
+        made_with.query_nodes = Some(1);
+        let made = prepare(&made_with).unwrap();
+        let kept: Vec<bool> = made
+            .nodes
+            .iter()
+            .map(|node| {
+                config::load(&dir.join(&node.name).join(init::CONFIG_FILE))
+                    .unwrap()
+                    .query_index
+            })
+            .collect();
+        assert_eq!(kept, [true, false, false]);
+
+        // Resumed as made, with or without the flag; another count is refused.
+        assert_eq!(prepare(&args(&dir, None, None)).unwrap(), made);
+        assert_eq!(prepare(&made_with).unwrap(), made);
+        made_with.query_nodes = Some(2);
+        let err = prepare(&made_with).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("1 nodes with a query index, not 2"),
+            "{err}"
+        );
+
+        // More than there are nodes is refused before anything is made.
+        let other = tmp.path().join("other");
+        let mut too_many = args(&other, Some(2), Some(free_base_port(2)));
+        too_many.query_nodes = Some(3);
+        let err = prepare(&too_many).unwrap_err();
+        assert!(err.to_string().contains("more than the 2 nodes"), "{err}");
+        assert!(!other.join(MANIFEST_FILE).exists());
     }
 
     #[test]
