@@ -422,24 +422,52 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         self.pending.get(parent).map(|p| Some(&p.state)).ok_or(())
     }
 
-    /// Executes the unverified ancestors in `chain` (all but the last block), oldest first,
-    /// so that the last block's parent state is known. False if a link does not check out.
-    async fn replay_ancestors(
-        &mut self,
-        chain: &[Digested<ChainBlock>],
-    ) -> Result<bool, ExecutorError> {
-        let Some((_, ancestors)) = chain.split_last() else {
-            return Ok(false);
-        };
-        for block in ancestors {
-            if self.pending.contains_key(&block.digest()) || block.digest() == self.tip.digest {
+    /// The part of `chain` (consecutive blocks, oldest first) above the committed tip; `None`
+    /// if the chain leaves the committed branch at the tip's height, or ends below it.
+    ///
+    /// The application walks a block's ancestry back to the tip it read, and the blocks
+    /// finalized since (which this actor serves first) may have moved the tip into that
+    /// chain. Those blocks are committed, not to be executed again: executing one would find
+    /// no state for its parent, and call a valid block invalid on this node alone, which
+    /// can leave a certified view without the votes to leave it.
+    fn above_tip<'c>(
+        &self,
+        chain: &'c [Digested<ChainBlock>],
+    ) -> Option<&'c [Digested<ChainBlock>]> {
+        let first = chain.first()?.inner().0.height;
+        if first > self.tip.height {
+            return Some(chain);
+        }
+        let at_tip = usize::try_from(self.tip.height - first).ok()?;
+        (chain.get(at_tip)?.digest() == self.tip.digest).then(|| &chain[at_tip + 1..])
+    }
+
+    /// Whether `digest` is the committed block at `height` (the tip or one of the last
+    /// [MAX_RECENT_BLOCKS] finalized).
+    fn is_committed(&self, height: u64, digest: &Digest) -> bool {
+        (height == self.tip.height && *digest == self.tip.digest)
+            || self
+                .recent_blocks
+                .iter()
+                .any(|b| b.height == height && b.digest == *digest)
+    }
+
+    /// Executes the blocks of `blocks` (above the tip, oldest first) this node has not, so
+    /// that the state after the last is known: `Valid` then, `Invalid` if one does not check
+    /// out, `Unknown` if the first one's parent state is not known here (yet).
+    async fn replay(&mut self, blocks: &[Digested<ChainBlock>]) -> Result<Verdict, ExecutorError> {
+        for block in blocks {
+            if self.pending.contains_key(&block.digest()) {
                 continue;
             }
+            if self.parent_state(&block.inner().0.parent).is_err() {
+                return Ok(Verdict::Unknown);
+            }
             if !self.check_and_keep(block).await? {
-                return Ok(false);
+                return Ok(Verdict::Invalid);
             }
         }
-        Ok(true)
+        Ok(Verdict::Valid)
     }
 
     async fn propose(
@@ -450,7 +478,11 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         let Some(parent) = chain.last().cloned() else {
             return Ok(None);
         };
-        if !self.replay_ancestors(&chain).await? {
+        // The parent itself is executed too when this node has not: it is certified.
+        let Some(above) = self.above_tip(&chain) else {
+            return Ok(None);
+        };
+        if self.replay(above).await? != Verdict::Valid {
             return Ok(None);
         }
         let parent_state = match self.parent_state(&parent.digest()) {
@@ -537,11 +569,23 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             return Ok(Verdict::Valid);
         }
         if block.inner().0.height <= self.tip.height {
-            // A height already final: this block is on a dead branch.
-            return Ok(Verdict::Invalid);
+            // Final already (its finalization can arrive before this node's own check of
+            // it), or on a dead branch.
+            return Ok(
+                if self.is_committed(block.inner().0.height, &block.digest()) {
+                    Verdict::Valid
+                } else {
+                    Verdict::Invalid
+                },
+            );
         }
-        if !self.replay_ancestors(&chain).await? {
-            return Ok(Verdict::Invalid);
+        let ancestors = match self.above_tip(&chain) {
+            Some([ancestors @ .., _]) => ancestors,
+            _ => return Ok(Verdict::Invalid),
+        };
+        match self.replay(ancestors).await? {
+            Verdict::Valid => {}
+            verdict => return Ok(verdict),
         }
         if self.parent_state(&block.inner().0.parent).is_err() {
             return Ok(Verdict::Unknown);

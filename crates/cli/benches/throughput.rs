@@ -439,6 +439,23 @@ async fn submit(http: &reqwest::Client, api: &str, txs: &[&(Digest, Bytes)]) -> 
     }
 }
 
+/// Copies every node's log out of the devnet's directory, which is deleted
+/// when the run ends: a run that lost transactions is one to read about.
+fn keep_logs(devnet: &Devnet, validators: u16) {
+    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("throughput-logs-{}", now_ms()));
+    fs::create_dir_all(&kept).unwrap();
+    for node in 0..usize::from(validators) {
+        let log = devnet.node_dir(node).join("node.log");
+        if let Err(error) = fs::copy(&log, kept.join(format!("node-{node}.log"))) {
+            println!("cannot keep {}: {error}", log.display());
+        }
+    }
+    println!(
+        "transactions were lost: the nodes' logs are in {}",
+        kept.display()
+    );
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -623,6 +640,9 @@ fn main() {
         .iter()
         .filter(|(h, _)| !seen.final_at.contains_key(h))
         .count();
+    if lost > 0 {
+        keep_logs(&devnet, validators);
+    }
     let mut latencies: Vec<f64> = submitted
         .iter()
         .filter_map(|(h, sent)| {

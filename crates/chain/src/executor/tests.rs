@@ -88,7 +88,7 @@ struct Node {
     executor: Mailbox,
     admission: admission::Mailbox,
     /// Held open: the executor stops when the channel of finalized blocks closes.
-    _finalized: mpsc::UnboundedSender<(Digested<ChainBlock>, Exact)>,
+    finalized: mpsc::UnboundedSender<(Digested<ChainBlock>, Exact)>,
 }
 
 impl Node {
@@ -122,8 +122,39 @@ impl Node {
         Self {
             executor: mailbox,
             admission: admission_mailbox,
-            _finalized: finalized,
+            finalized,
         }
+    }
+
+    /// Finalizes `block`, as marshal does, and waits until the executor committed it.
+    async fn finalize(&self, block: &Digested<ChainBlock>) {
+        let (ack, committed) = Exact::handle();
+        self.finalized
+            .send((block.clone(), ack))
+            .expect("executor runs");
+        committed.await.expect("the executor acknowledges");
+    }
+
+    /// Proposes a block in `view` on the last block of `chain`, the blocks from this node's
+    /// tip up to the parent, as the application walks them.
+    async fn propose_on(&self, view: u64, chain: &[Digested<ChainBlock>]) -> Digested<ChainBlock> {
+        let parent = chain.last().expect("a parent");
+        let context = Context {
+            round: Round::new(Epoch::zero(), View::new(view)),
+            leader: genesis_block().inner().0.proposer.clone(),
+            parent: (View::new(view - 1), parent.digest()),
+        };
+        self.executor
+            .propose(context, chain.to_vec())
+            .await
+            .expect("a block")
+    }
+
+    async fn verify_chain(&self, chain: &[Digested<ChainBlock>]) -> Verdict {
+        self.executor
+            .verify(chain.to_vec())
+            .await
+            .expect("executor runs")
     }
 
     /// Submits `txs` as a client would and expects each admitted.
@@ -264,5 +295,63 @@ fn a_forged_copy_of_a_transaction_the_mempool_admitted_is_invalid() {
         let verifier = Node::start(&context, "verifier").await;
         verifier.admit(std::slice::from_ref(&tx)).await;
         refuses_only_the_forgery(&verifier, &forged_block, &block).await;
+    });
+}
+
+/// The application walks a block's ancestry back to the tip it last read, and the blocks
+/// finalized since may move the tip into that walk. A validator that already finalized them
+/// must find the block valid as the validators that had not do: a valid block found invalid
+/// by some validators alone left a view certified by some and not by others, and the
+/// network halted (issue 6, sixth round's stall).
+#[test]
+fn a_block_stays_valid_when_its_ancestors_were_finalized_meanwhile() {
+    deterministic::Runner::default().start(|context| async move {
+        let proposer = Node::start(&context, "proposer").await;
+        let b1 = proposer.propose_on(1, &[genesis_block()]).await;
+        let b2 = proposer.propose_on(2, std::slice::from_ref(&b1)).await;
+        let b3 = proposer.propose_on(3, &[b1.clone(), b2.clone()]).await;
+        // A sibling of b2 and its child: a branch that b2's finalization kills.
+        let b2_dead = proposer.propose_on(4, std::slice::from_ref(&b1)).await;
+        let b3_dead = proposer.propose_on(5, &[b1.clone(), b2_dead.clone()]).await;
+        assert_ne!(b2_dead.digest(), b2.digest());
+
+        let verifier = Node::start(&context, "verifier").await;
+        assert_eq!(
+            verifier.verify_chain(std::slice::from_ref(&b1)).await,
+            Verdict::Valid
+        );
+        assert_eq!(
+            verifier.verify_chain(&[b1.clone(), b2.clone()]).await,
+            Verdict::Valid
+        );
+        verifier.finalize(&b1).await;
+        verifier.finalize(&b2).await;
+        assert_eq!(verifier.tip().await.0, 2);
+
+        // Walked from the genesis tip, read before b1 and b2 were final.
+        let walked = [b1.clone(), b2.clone(), b3.clone()];
+        assert_eq!(verifier.verify_chain(&walked).await, Verdict::Valid);
+        // Blocks already final are valid too: their finalization may come first.
+        assert_eq!(
+            verifier.verify_chain(&[b1.clone(), b2.clone()]).await,
+            Verdict::Valid
+        );
+        assert_eq!(
+            verifier.verify_chain(std::slice::from_ref(&b1)).await,
+            Verdict::Valid
+        );
+        // The dead branch stays invalid, at and above the final height.
+        assert_eq!(
+            verifier.verify_chain(&[b1.clone(), b2_dead.clone()]).await,
+            Verdict::Invalid
+        );
+        assert_eq!(
+            verifier.verify_chain(&[b1.clone(), b2_dead, b3_dead]).await,
+            Verdict::Invalid
+        );
+        // A leader whose walk reaches below the tip still builds on it.
+        let b4 = verifier.propose_on(6, &walked).await;
+        assert_eq!(b4.inner().0.parent, b3.digest());
+        assert_eq!(b4.inner().0.height, 4);
     });
 }
