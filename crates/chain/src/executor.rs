@@ -423,7 +423,10 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
     }
 
     /// The part of `chain` (consecutive blocks, oldest first) above the committed tip; `None`
-    /// if the chain leaves the committed branch at the tip's height, or ends below it.
+    /// if the chain is on another branch than the committed one (its block at the tip's
+    /// height is not the tip, or its block right above does not extend it), or ends below
+    /// the tip. A chain that starts further up is kept whole: its first block's parent may
+    /// be a verified block, or not known here yet.
     ///
     /// The application walks a block's ancestry back to the tip it read, and the blocks
     /// finalized since (which this actor serves first) may have moved the tip into that
@@ -434,11 +437,14 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         &self,
         chain: &'c [Digested<ChainBlock>],
     ) -> Option<&'c [Digested<ChainBlock>]> {
-        let first = chain.first()?.inner().0.height;
-        if first > self.tip.height {
+        let first = &chain.first()?.inner().0;
+        if first.height > self.tip.height + 1 {
             return Some(chain);
         }
-        let at_tip = usize::try_from(self.tip.height - first).ok()?;
+        if first.height == self.tip.height + 1 {
+            return (first.parent == self.tip.digest).then_some(chain);
+        }
+        let at_tip = usize::try_from(self.tip.height - first.height).ok()?;
         (chain.get(at_tip)?.digest() == self.tip.digest).then(|| &chain[at_tip + 1..])
     }
 

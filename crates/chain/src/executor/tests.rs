@@ -346,7 +346,14 @@ fn a_block_stays_valid_when_its_ancestors_were_finalized_meanwhile() {
             Verdict::Invalid
         );
         assert_eq!(
-            verifier.verify_chain(&[b1.clone(), b2_dead, b3_dead]).await,
+            verifier
+                .verify_chain(&[b1.clone(), b2_dead.clone(), b3_dead.clone()])
+                .await,
+            Verdict::Invalid
+        );
+        // Walked from the current tip: the block alone, right above it on the dead branch.
+        assert_eq!(
+            verifier.verify_chain(std::slice::from_ref(&b3_dead)).await,
             Verdict::Invalid
         );
         // A leader whose walk reaches below the tip still builds on it.
