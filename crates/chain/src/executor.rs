@@ -458,9 +458,10 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                 .any(|b| b.height == height && b.digest == *digest)
     }
 
-    /// Executes the blocks of `blocks` (above the tip, oldest first) this node has not, so
-    /// that the state after the last is known: `Valid` then, `Invalid` if one does not check
-    /// out, `Unknown` if the first one's parent state is not known here (yet).
+    /// Checks and executes the blocks of `blocks` (above the tip, oldest first) this node has
+    /// not, so that the state after the last is known: `Valid` then, `Invalid` if one does
+    /// not check out, `Unknown` if the first one's parent state is not known here (yet).
+    /// Proposing replays up to the parent, verifying up to the block itself.
     async fn replay(&mut self, blocks: &[Digested<ChainBlock>]) -> Result<Verdict, ExecutorError> {
         for block in blocks {
             if self.pending.contains_key(&block.digest()) {
@@ -494,7 +495,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
         let parent_state = match self.parent_state(&parent.digest()) {
             Ok(state) => state.cloned(),
             Err(()) => {
-                // The tip moved past this parent's branch: nothing to build on here.
+                // Replayed, then dropped: more blocks are pending than the executor keeps.
                 debug!(parent = %parent.digest(), "parent state unknown; not proposing");
                 return Ok(None);
             }
@@ -585,17 +586,6 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                 },
             );
         }
-        let ancestors = match self.above_tip(&chain) {
-            Some([ancestors @ .., _]) => ancestors,
-            _ => return Ok(Verdict::Invalid),
-        };
-        match self.replay(ancestors).await? {
-            Verdict::Valid => {}
-            verdict => return Ok(verdict),
-        }
-        if self.parent_state(&block.inner().0.parent).is_err() {
-            return Ok(Verdict::Unknown);
-        }
         if block.inner().0.timestamp_ms > self.now_ms() + MAX_CLOCK_SKEW_MS {
             warn!(
                 height = block.inner().0.height,
@@ -603,11 +593,11 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             );
             return Ok(Verdict::Invalid);
         }
-        Ok(if self.check_and_keep(block).await? {
-            Verdict::Valid
-        } else {
-            Verdict::Invalid
-        })
+        // The block is the last of the blocks above the tip, checked as its ancestors are.
+        match self.above_tip(&chain) {
+            Some(above) => self.replay(above).await,
+            None => Ok(Verdict::Invalid),
+        }
     }
 
     /// Checks a block against its parent's state (time, size, signatures, every transaction,

@@ -439,23 +439,6 @@ async fn submit(http: &reqwest::Client, api: &str, txs: &[&(Digest, Bytes)]) -> 
     }
 }
 
-/// Copies every node's log out of the devnet's directory, which is deleted
-/// when the run ends: a run that lost transactions is one to read about.
-fn keep_logs(devnet: &Devnet, validators: u16) {
-    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("throughput-logs-{}", now_ms()));
-    fs::create_dir_all(&kept).unwrap();
-    for node in 0..usize::from(validators) {
-        let log = devnet.node_dir(node).join("node.log");
-        if let Err(error) = fs::copy(&log, kept.join(format!("node-{node}.log"))) {
-            println!("cannot keep {}: {error}", log.display());
-        }
-    }
-    println!(
-        "transactions were lost: the nodes' logs are in {}",
-        kept.display()
-    );
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -641,7 +624,19 @@ fn main() {
         .filter(|(h, _)| !seen.final_at.contains_key(h))
         .count();
     if lost > 0 {
-        keep_logs(&devnet, validators);
+        // A run that lost transactions is one to read about; the devnet's directory goes
+        // when the run ends.
+        let kept =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("throughput-logs-{}", now_ms()));
+        match devnet.keep_logs(&kept) {
+            Ok(()) => println!(
+                "transactions were lost: the nodes' logs are in {}",
+                kept.display()
+            ),
+            Err(error) => {
+                println!("transactions were lost, and the nodes' logs could not be kept: {error}")
+            }
+        }
     }
     let mut latencies: Vec<f64> = submitted
         .iter()

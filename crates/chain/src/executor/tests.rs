@@ -316,46 +316,43 @@ fn a_block_stays_valid_when_its_ancestors_were_finalized_meanwhile() {
         assert_ne!(b2_dead.digest(), b2.digest());
 
         let verifier = Node::start(&context, "verifier").await;
-        assert_eq!(
-            verifier.verify_chain(std::slice::from_ref(&b1)).await,
-            Verdict::Valid
-        );
-        assert_eq!(
-            verifier.verify_chain(&[b1.clone(), b2.clone()]).await,
-            Verdict::Valid
-        );
+        for chain in [vec![b1.clone()], vec![b1.clone(), b2.clone()]] {
+            assert_eq!(verifier.verify_chain(&chain).await, Verdict::Valid);
+        }
         verifier.finalize(&b1).await;
         verifier.finalize(&b2).await;
         assert_eq!(verifier.tip().await.0, 2);
 
-        // Walked from the genesis tip, read before b1 and b2 were final.
-        let walked = [b1.clone(), b2.clone(), b3.clone()];
-        assert_eq!(verifier.verify_chain(&walked).await, Verdict::Valid);
-        // Blocks already final are valid too: their finalization may come first.
-        assert_eq!(
-            verifier.verify_chain(&[b1.clone(), b2.clone()]).await,
-            Verdict::Valid
-        );
-        assert_eq!(
-            verifier.verify_chain(std::slice::from_ref(&b1)).await,
-            Verdict::Valid
-        );
-        // The dead branch stays invalid, at and above the final height.
-        assert_eq!(
-            verifier.verify_chain(&[b1.clone(), b2_dead.clone()]).await,
-            Verdict::Invalid
-        );
-        assert_eq!(
-            verifier
-                .verify_chain(&[b1.clone(), b2_dead.clone(), b3_dead.clone()])
-                .await,
-            Verdict::Invalid
-        );
-        // Walked from the current tip: the block alone, right above it on the dead branch.
-        assert_eq!(
-            verifier.verify_chain(std::slice::from_ref(&b3_dead)).await,
-            Verdict::Invalid
-        );
+        let walked = vec![b1.clone(), b2.clone(), b3.clone()];
+        let cases = [
+            (
+                "b3 walked from the genesis tip, read before b1 and b2 were final",
+                walked.clone(),
+                Verdict::Valid,
+            ),
+            // Blocks already final are valid too: their finalization may come first.
+            ("b2, final", vec![b1.clone(), b2.clone()], Verdict::Valid),
+            ("b1, final", vec![b1.clone()], Verdict::Valid),
+            // The dead branch stays invalid, at and above the final height.
+            (
+                "b2's dead sibling",
+                vec![b1.clone(), b2_dead.clone()],
+                Verdict::Invalid,
+            ),
+            (
+                "its child",
+                vec![b1.clone(), b2_dead, b3_dead.clone()],
+                Verdict::Invalid,
+            ),
+            (
+                "its child walked from the current tip",
+                vec![b3_dead],
+                Verdict::Invalid,
+            ),
+        ];
+        for (what, chain, verdict) in cases {
+            assert_eq!(verifier.verify_chain(&chain).await, verdict, "{what}");
+        }
         // A leader whose walk reaches below the tip still builds on it.
         let b4 = verifier.propose_on(6, &walked).await;
         assert_eq!(b4.inner().0.parent, b3.digest());

@@ -94,18 +94,12 @@ async fn serve(context: runtime::Context, loaded: Loaded) -> anyhow::Result<()> 
 
     // Dropping the sender, on any return, stops the follower.
     let (stop_follower, follower_stopping) = oneshot::channel::<()>();
-    let (follower, queries) = match index {
-        Some((index, queries)) => (
-            Some(spawn_follower(
-                index,
-                node.handle(),
-                &index_path,
-                follower_stopping,
-            )),
-            Some(queries),
-        ),
-        None => (None, None),
-    };
+    let (follower, queries) = index
+        .map(|(index, queries)| {
+            let follower = spawn_follower(index, node.handle(), &index_path, follower_stopping);
+            (follower, queries)
+        })
+        .unzip();
 
     let (stop_api, api_stopping) = oneshot::channel::<()>();
     let api_node = dirchain_api::Node::new(node.handle(), queries, subject_key);

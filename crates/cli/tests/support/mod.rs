@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::{
     fs,
     net::TcpListener,
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     thread::sleep,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -163,9 +163,24 @@ impl Devnet {
         }
     }
 
+    /// The log the devnet keeps of node `node`.
+    pub fn node_log(&self, node: usize) -> PathBuf {
+        self.node_dir(node).join("node.log")
+    }
+
+    /// Copies every node's log into `into`, out of the devnet's directory,
+    /// which is deleted when the devnet is dropped.
+    pub fn keep_logs(&self, into: &Path) -> std::io::Result<()> {
+        fs::create_dir_all(into)?;
+        for node in 0..self.apis.len() {
+            fs::copy(self.node_log(node), into.join(format!("node-{node}.log")))?;
+        }
+        Ok(())
+    }
+
     fn print_logs(&self) {
         let mut logs = vec![self.output.clone()];
-        logs.extend((0..self.apis.len()).map(|n| self.node_dir(n).join("node.log")));
+        logs.extend((0..self.apis.len()).map(|n| self.node_log(n)));
         for log in logs {
             let text = fs::read_to_string(&log).unwrap_or_default();
             let lines: Vec<&str> = text.lines().collect();
