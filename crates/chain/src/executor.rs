@@ -11,7 +11,7 @@ use crate::{
     handle::{Status, SubmitError, TxStatus},
     limits::{
         MAX_CLOCK_SKEW_MS, MAX_PENDING_BLOCKS, MAX_RECENT_BLOCKS, MAX_RECENT_RECEIPTS,
-        MAX_RECENT_REJECTIONS,
+        MAX_RECENT_REJECTIONS, MAX_REMEMBERED_REFUSALS,
     },
     mempool::{Inserted, Limits, Mempool, MempoolError},
     metrics::{ACCEPTED, Metrics as ExecutorMetrics},
@@ -138,6 +138,8 @@ pub(crate) struct Shared {
     pub finalized_rate: AtomicUsize,
     pub peers: AtomicUsize,
     pub blocks: Mutex<RecentBlocks>,
+    /// Blocks this node voted against that the network finalized (see [Executor::finalize]).
+    pub refused_finalized: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -268,6 +270,8 @@ pub(crate) struct Executor<E: Storage + Clock + Metrics + Spawner> {
     receipts: RecentMap<Digest, (u64, u32, Outcome)>,
     /// Dropped transactions: the code and message of why.
     rejections: RecentMap<Digest, (&'static str, String)>,
+    /// Blocks this node voted against, so that it notices if the network finalizes one.
+    refused: RecentMap<Digest, ()>,
     /// The last [MAX_RECENT_BLOCKS] finalized blocks, oldest first.
     recent_blocks: VecDeque<FinalizedBlock>,
     shared: Arc<Shared>,
@@ -328,6 +332,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
             },
             receipts: RecentMap::new(MAX_RECENT_RECEIPTS / 2),
             rejections: RecentMap::new(MAX_RECENT_REJECTIONS / 2),
+            refused: RecentMap::new(MAX_REMEMBERED_REFUSALS / 2),
             recent_blocks: VecDeque::new(),
             shared,
             role: config.role,
@@ -371,7 +376,11 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                     let _ = reply.send(block);
                 }
                 Message::Verify { chain, reply } => {
+                    let block = chain.last().map(Digestible::digest);
                     let verdict = self.verify(chain).await?;
+                    if let (Verdict::Invalid, Some(block)) = (verdict, block) {
+                        self.refused.insert(block, ());
+                    }
                     let _ = reply.send(verdict);
                 }
                 Message::Admit { requests } => {
@@ -722,6 +731,21 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                 checked.receipts
             }
         };
+        if self.refused.remove(&block.digest()).is_some() {
+            // A quorum judged otherwise. Nothing to undo (the block was executed and its root
+            // checked above), but a verdict must not depend on the node: two validators that
+            // refuse the same view's block leave it without the votes to move on.
+            self.shared
+                .refused_finalized
+                .fetch_add(1, Ordering::Relaxed);
+            self.metrics.refused_finalized.inc();
+            warn!(
+                height,
+                block = %block.digest(),
+                "the network finalized a block this node voted against: its verdict differed \
+                 from the quorum's (a fault of this node's software or clock; please report it)"
+            );
+        }
         let now = self.now_ms();
         let previous_timestamp_ms = self.tip.timestamp_ms;
         self.tip = Tip {

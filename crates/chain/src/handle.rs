@@ -231,6 +231,13 @@ impl Handle {
         self.shared.height.load(Ordering::Relaxed)
     }
 
+    /// How many blocks this node voted against that the network finalized since it started:
+    /// 0 on a sound node (also `chain_node_executor_refused_finalized_blocks_total` on
+    /// `/metrics`).
+    pub fn refused_finalized(&self) -> u64 {
+        self.shared.refused_finalized.load(Ordering::Relaxed)
+    }
+
     /// Finalized block `height` with its certificate, if this node has applied it.
     pub async fn block(&self, height: u64) -> Result<Option<CertifiedBlock>, SubmitError> {
         if height == 0 {

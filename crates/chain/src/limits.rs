@@ -81,6 +81,11 @@ pub const MAX_RECENT_FULL_BLOCK_BYTES: usize = 64 * 1024 * 1024;
 /// Recently finalized blocks a node describes without reading its archive.
 pub const MAX_RECENT_BLOCKS: usize = 4_096;
 
+/// Blocks this node voted against, remembered (at most this many, at least the last half) so
+/// that it notices when the network finalizes one: far more than the views a block waits for
+/// finalization.
+pub const MAX_REMEMBERED_REFUSALS: usize = 1_024;
+
 /// Mailbox sizes of the node's actors.
 pub const MAILBOX_SIZE: usize = 1_024;
 

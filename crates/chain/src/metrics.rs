@@ -3,7 +3,7 @@
 
 use commonware_runtime::{
     Metrics as RuntimeMetrics,
-    telemetry::metrics::{Gauge, Histogram, MetricsExt as _, Registered, raw},
+    telemetry::metrics::{Counter, Gauge, Histogram, MetricsExt as _, Registered, raw},
 };
 use dirchain_types::tx::TxKind;
 
@@ -28,6 +28,7 @@ pub(crate) struct Metrics {
     pub mempool_txs: Gauge,
     pub mempool_bytes: Gauge,
     pub backlog_limit: Gauge,
+    pub refused_finalized: Counter,
     submitted: Registered<raw::Family<SubmitLabels, raw::Counter>>,
     finalized: Registered<raw::Family<KindLabels, raw::Counter>>,
 }
@@ -52,6 +53,12 @@ impl Metrics {
                 "backlog_limit_txs",
                 "Transactions waiting beyond which clients' submissions are refused as busy: \
                  what the chain finalized of late in MAX_BACKLOG",
+            ),
+            refused_finalized: context.counter(
+                "refused_finalized_blocks",
+                "Blocks this node voted against that the network finalized: its verdict differed \
+                 from the quorum's. Always 0 on a sound node; two validators that differ on \
+                 the same view can halt the network",
             ),
             submitted: context.family(
                 "submitted_txs",

@@ -1,6 +1,7 @@
 //! Deterministic simulation of a consortium: four validators on the engine's
 //! deterministic runtime and simulated network, under lossy and slow links, a
-//! crash with unclean restart, and a partition. Every run checks that honest
+//! crash with unclean restart, and a partition. Every run checks that no honest
+//! node voted against a block the network finalized, that honest
 //! nodes finalize the same block with the same state root at every height,
 //! that every transaction acknowledged as final is in every node's chain, and
 //! that progress resumes once the fault ends.
@@ -249,9 +250,18 @@ async fn wait_for_height(context: &deterministic::Context, handles: &[&Handle], 
     }
 }
 
-/// The invariants: same block and state root at every height every node still remembers,
+/// The invariants: no node voted against a block the network finalized (verdicts must not
+/// depend on the node or on timing: a view some validators certify and others refuse can
+/// halt the network); same block and state root at every height every node still remembers;
 /// and every transaction any node calls final is final, at the same place, on all.
 async fn check_agreement(handles: &[&Handle], txs: &[Digest]) {
+    for (i, handle) in handles.iter().enumerate() {
+        assert_eq!(
+            handle.refused_finalized(),
+            0,
+            "node {i} voted against a block the network finalized"
+        );
+    }
     let common = handles.iter().map(|h| h.height()).min().unwrap();
     for height in 1..=common {
         // What consensus and execution decide; when each node applied it is its own.
@@ -340,6 +350,38 @@ fn four_validators_agree_over_lossy_slow_links() {
             wait_for_height(&context, &handles, 10).await;
             // Gossip reaches every mempool; the transactions end up final everywhere.
             wait_final(&context, &handles, &txs).await;
+            check_agreement(&handles, &txs).await;
+        });
+    }
+}
+
+/// Links whose delays vary by more than a view: finalizations reach a node in bursts, often
+/// while consensus asks it about a block whose ancestry it read before them.
+fn jittery_link() -> Link {
+    Link {
+        latency: Duration::from_millis(20),
+        jitter: Duration::from_millis(80),
+        success_rate: probability!(0.95),
+    }
+}
+
+#[test]
+fn verdicts_do_not_depend_on_when_finalizations_arrive() {
+    for seed in seeds() {
+        deterministic::Runner::seeded(seed).start(|context| async move {
+            let oracle = network(&context, &jittery_link()).await;
+            let nodes = start_validators(&context, &oracle, 0..VALIDATORS).await;
+            let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
+            // Waves of transactions to each node in turn keep blocks coming and non-empty.
+            let mut txs = Vec::new();
+            for wave in 0..8u64 {
+                let to = handles[(seed + wave) as usize % VALIDATORS];
+                txs.extend(submit_all(to, transactions(wave * 25, 25)).await);
+                context.sleep(Duration::from_millis(150)).await;
+            }
+            wait_final(&context, &handles, &txs).await;
+            let target = handles.iter().map(|h| h.height()).max().unwrap() + 5;
+            wait_for_height(&context, &handles, target).await;
             check_agreement(&handles, &txs).await;
         });
     }

@@ -22,7 +22,9 @@
 //!    transaction is first seen final. Reported: finalized tx/s over the
 //!    window, submit-to-final latency (median, p99), block time and size,
 //!    each node's CPU (cores) and peak memory, transactions lost (accepted
-//!    but never final) or seen twice, and the ratio to the ceiling. Each
+//!    but never final) or seen twice, blocks a node voted against that the
+//!    network finalized (the nodes' logs are kept when there are any, or
+//!    lost transactions), and the ratio to the ceiling. Each
 //!    node's resident memory, and its live heap as it reports it on
 //!    `/metrics` (the allocator's and SQLite's), are sampled every 5 s:
 //!    reported at each fifth of the window, and their growth over the second
@@ -105,6 +107,8 @@ const MEMORY_REPORT_POINTS: u32 = 5;
 /// The node's gauges whose sum is its live heap (`crates/cli/src/memory.rs`): the program's
 /// allocations, and SQLite's, which go through the C library.
 const HEAP_METRICS: [&str; 2] = ["allocator_allocated_bytes", "sqlite_memory_bytes"];
+/// Blocks a node voted against that the network finalized: 0 unless verdicts differ.
+const REFUSED_FINALIZED_METRIC: &str = "chain_node_executor_refused_finalized_blocks_total";
 /// `sysconf(_SC_CLK_TCK)` on Linux.
 const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
@@ -217,15 +221,19 @@ struct MemorySample {
 /// The node's live heap as its `/metrics` reports it: what the program has allocated, and
 /// what SQLite holds (0 for a figure it does not report).
 fn heap_bytes(http: &reqwest::blocking::Client, api: &str) -> u64 {
-    let text = http
-        .get(format!("{api}/metrics"))
-        .send()
-        .and_then(|r| r.text())
-        .unwrap_or_default();
+    let text = metrics_text(http, api);
     HEAP_METRICS
         .iter()
         .filter_map(|metric| metric_value(&text, metric))
         .sum()
+}
+
+/// A node's `/metrics`, or nothing if it does not answer.
+fn metrics_text(http: &reqwest::blocking::Client, api: &str) -> String {
+    http.get(format!("{api}/metrics"))
+        .send()
+        .and_then(|r| r.text())
+        .unwrap_or_default()
 }
 
 /// Samples the nodes' resident memory and live heap every [MEMORY_SAMPLE_INTERVAL] until `stop`.
@@ -613,6 +621,11 @@ fn main() {
     stop.store(true, Ordering::Relaxed);
     runtime.block_on(observer).unwrap();
     let seen = seen.lock().unwrap();
+    let refused_finalized: Vec<Option<u64>> = devnet
+        .apis
+        .iter()
+        .map(|api| metric_value(&metrics_text(&devnet.http, api), REFUSED_FINALIZED_METRIC))
+        .collect();
     devnet.stop();
 
     let final_in_window = submitted
@@ -623,19 +636,15 @@ fn main() {
         .iter()
         .filter(|(h, _)| !seen.final_at.contains_key(h))
         .count();
-    if lost > 0 {
-        // A run that lost transactions is one to read about; the devnet's directory goes
-        // when the run ends.
+    let disagreed = refused_finalized.iter().any(|n| *n != Some(0));
+    if lost > 0 || disagreed {
+        // A run that lost transactions, or where a node's verdict differed from the quorum's,
+        // is one to read about; the devnet's directory goes when the run ends.
         let kept =
             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("throughput-logs-{}", now_ms()));
         match devnet.keep_logs(&kept) {
-            Ok(()) => println!(
-                "transactions were lost: the nodes' logs are in {}",
-                kept.display()
-            ),
-            Err(error) => {
-                println!("transactions were lost, and the nodes' logs could not be kept: {error}")
-            }
+            Ok(()) => println!("the nodes' logs are in {}", kept.display()),
+            Err(error) => println!("the nodes' logs could not be kept: {error}"),
         }
     }
     let mut latencies: Vec<f64> = submitted
@@ -698,6 +707,14 @@ fn main() {
         "lost (accepted, never final): {lost}; final twice: {}; busy (503, retried): {busy}; \
          refused: {refused}",
         seen.twice
+    );
+    println!(
+        "blocks a node voted against that were finalized, per node: {}",
+        refused_finalized
+            .iter()
+            .map(|n| n.map_or("?".to_string(), |n| n.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if rate == 0 && submitted.len() + refused >= per_signer * signer_count {
         println!(

@@ -366,6 +366,11 @@ fn metrics_report_the_chain(devnet: &Devnet) {
     let gauge = |name: &str| -> u64 {
         metric_value(&text, name).unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
     };
+    assert_eq!(
+        gauge("chain_node_executor_refused_finalized_blocks_total"),
+        0,
+        "the node voted for every block the network finalized"
+    );
     let (allocated, resident) = (
         gauge("allocator_allocated_bytes"),
         gauge("allocator_resident_bytes"),

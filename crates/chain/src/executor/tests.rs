@@ -89,6 +89,7 @@ struct Node {
     admission: admission::Mailbox,
     /// Held open: the executor stops when the channel of finalized blocks closes.
     finalized: mpsc::UnboundedSender<(Digested<ChainBlock>, Exact)>,
+    shared: Arc<Shared>,
 }
 
 impl Node {
@@ -101,6 +102,7 @@ impl Node {
         let genesis_block = genesis_block();
         let (gossip, _) = mpsc::channel(crate::limits::MAILBOX_SIZE);
         let (finalized, finalized_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::default());
         let (_, mailbox, admission_mailbox) = start_execution(
             &context,
             ledger,
@@ -117,12 +119,13 @@ impl Node {
             },
             gossip,
             finalized_rx,
-            Arc::new(Shared::default()),
+            shared.clone(),
         );
         Self {
             executor: mailbox,
             admission: admission_mailbox,
             finalized,
+            shared,
         }
     }
 
@@ -357,5 +360,35 @@ fn a_block_stays_valid_when_its_ancestors_were_finalized_meanwhile() {
         let b4 = verifier.propose_on(6, &walked).await;
         assert_eq!(b4.inner().0.parent, b3.digest());
         assert_eq!(b4.inner().0.height, 4);
+    });
+}
+
+/// A node whose verdict differed from the quorum's says so: the precursor of the halt above
+/// (two validators refusing the same view's block) is visible before it halts anything.
+#[test]
+fn a_block_this_node_refused_and_the_network_finalized_is_counted() {
+    deterministic::Runner::default().start(|context| async move {
+        let proposer = Node::start(&context, "proposer").await;
+        let on_time = proposer.propose_on(1, &[genesis_block()]).await;
+        // The same block from a proposer whose clock runs ahead of this node's: refused here,
+        // finalized by validators whose clocks agree with the proposer's.
+        let mut header = on_time.inner().0.clone();
+        header.timestamp_ms += MAX_CLOCK_SKEW_MS + 1_000;
+        let digest = header.digest();
+        let ahead = Digested::precomputed(ChainBlock(header), digest);
+
+        let verifier = Node::start(&context, "verifier").await;
+        let refused = || verifier.shared.refused_finalized.load(Ordering::Relaxed);
+        assert_eq!(verifier.verify(&ahead).await, Verdict::Invalid);
+        assert_eq!(refused(), 0, "refusing alone is not disagreeing");
+        verifier.finalize(&ahead).await;
+        assert_eq!(verifier.tip().await.0, 1);
+        assert_eq!(refused(), 1);
+        // A block it voted for is not counted.
+        let next = verifier.propose_on(2, std::slice::from_ref(&ahead)).await;
+        assert_eq!(verifier.verify(&next).await, Verdict::Valid);
+        verifier.finalize(&next).await;
+        assert_eq!(verifier.tip().await.0, 2);
+        assert_eq!(refused(), 1);
     });
 }
