@@ -32,7 +32,9 @@ use std::time::Duration;
 
 const VALIDATORS: usize = 4;
 
-fn seeds() -> std::ops::Range<u64> {
+/// The seeds to run, each named on stderr as it starts: the test harness shows a failing
+/// test's output, whose last seed is the one to replay.
+fn seeds() -> impl Iterator<Item = u64> {
     let count = std::env::var("SIMULATION_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -41,7 +43,7 @@ fn seeds() -> std::ops::Range<u64> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    base..base + count
+    (base..base + count).inspect(|seed| eprintln!("seed {seed}"))
 }
 
 fn genesis() -> Genesis {

@@ -361,26 +361,26 @@ fn metrics_report_the_chain(devnet: &Devnet) {
         text.contains("kind=\"publish-item\"") && text.contains("result=\"accepted\""),
         "transactions are counted by kind and result"
     );
-    // The allocator's view, which tells a growing heap from memory the allocator keeps: live,
-    // and never more than it holds resident.
-    let gauge = |name: &str| -> u64 {
+    let metric = |name: &str| -> u64 {
         metric_value(&text, name).unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
     };
     assert_eq!(
-        gauge("chain_node_executor_refused_finalized_blocks_total"),
+        metric("chain_node_executor_refused_finalized_blocks_total"),
         0,
         "the node voted for every block the network finalized"
     );
+    // The allocator's view, which tells a growing heap from memory the allocator keeps: live,
+    // and never more than it holds resident.
     let (allocated, resident) = (
-        gauge("allocator_allocated_bytes"),
-        gauge("allocator_resident_bytes"),
+        metric("allocator_allocated_bytes"),
+        metric("allocator_resident_bytes"),
     );
     assert!(
         allocated > 0 && allocated <= resident,
         "allocated {allocated}, resident {resident}"
     );
     assert!(
-        gauge("sqlite_memory_bytes") > 0,
+        metric("sqlite_memory_bytes") > 0,
         "the index's SQLite holds memory"
     );
 }
