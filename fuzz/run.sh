@@ -24,7 +24,7 @@ fi
 fuzz_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$fuzz_dir")"
 toolchain="${FUZZ_TOOLCHAIN:-nightly}"
-read -r -a targets <<<"${FUZZ_TARGETS:-signed_tx submission block genesis records state_proof subject_ref certificate}"
+read -r -a targets <<<"${FUZZ_TARGETS:-signed_tx submission block genesis records state_proof access_proof subject_ref certificate}"
 read -r -a extra <<<"${FUZZ_ARGS:-}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

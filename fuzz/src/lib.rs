@@ -95,7 +95,12 @@ pub fn check_record(tag: u8, data: &[u8]) -> Option<bool> {
         Space::ItemVersion => decode_canonical::<ItemVersion>(data).is_some(),
         Space::Request => decode_canonical::<Request>(data).is_some(),
         Space::Permission => decode_canonical::<Permission>(data).is_some(),
-        Space::Access => decode_canonical::<AccessRecord>(data).is_some(),
+        // The state holds the access log's head; the log holds the records.
+        Space::AccessLog => {
+            let head = decode_canonical::<AccessLogHead>(data).is_some();
+            let logged = decode_canonical::<LoggedAccess>(data).is_some();
+            head || logged
+        }
         Space::Notary => decode_canonical::<NotaryRecord>(data).is_some(),
         Space::Asset => decode_canonical::<Asset>(data).is_some(),
         Space::AssetEvent => decode_canonical::<AssetEvent>(data).is_some(),

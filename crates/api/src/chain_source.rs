@@ -3,9 +3,14 @@
 //! in step with the chain until shutdown.
 
 use dirchain_chain::{Handle, SubmitError, block::SharedBlock};
-use dirchain_index::{ChainSource, FollowError, Index};
+use dirchain_index::{ACCESS_LOG_READ, AccessLogRead, ChainSource, FollowError, Index};
+use dirchain_state::access_log::MAX_READ_RECORDS;
 use dirchain_types::keys::StateKey;
 use std::future::Future;
+
+// The follower asks for no more locations at once than the node serves: it
+// takes a location left out as a block-closing commit.
+const _: () = assert!(ACCESS_LOG_READ <= MAX_READ_RECORDS);
 
 /// The finalized chain and committed state of a running node.
 ///
@@ -45,6 +50,16 @@ impl ChainSource for HandleSource {
     async fn records(&self, keys: Vec<StateKey>) -> Result<Vec<Option<Vec<u8>>>, SubmitError> {
         let (_height, values) = self.handle.records(keys).await?;
         Ok(values)
+    }
+
+    /// The committed access log: possibly ahead of the block being indexed
+    /// (the follower reads from its own cursor, and only as far as it needs).
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, SubmitError> {
+        let read = self.handle.access_records(from, count).await?;
+        Ok(AccessLogRead {
+            log_size: read.log_size,
+            records: read.records,
+        })
     }
 }
 

@@ -101,6 +101,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_height", message)
     }
 
+    /// A location of the access log that is not a decimal `u64`.
+    pub fn bad_location(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_location", message)
+    }
+
     pub fn bad_query(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_query", message)
     }
@@ -122,6 +127,19 @@ impl ApiError {
 
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// Nothing is recorded at this location of the access log: it is past
+    /// the log's end, or holds the commit that closes a block.
+    pub fn no_access_record(location: u64) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "no_access_record",
+            format!(
+                "no access record is at location {location} of the access log: it is past \
+                 the log's end or holds the commit that closes a block"
+            ),
+        )
     }
 
     /// This node holds no subject key, so it cannot name persons.

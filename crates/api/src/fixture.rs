@@ -3,8 +3,9 @@
 //! them, and a query index built from those blocks in a temporary
 //! directory, through `ChainSource` as the node's follower builds it.
 
+use commonware_codec::Encode as _;
 use commonware_cryptography::Signer as _;
-use dirchain_index::{ChainSource, Index, Queries, catch_up};
+use dirchain_index::{AccessLogRead, ChainSource, Index, Queries, catch_up};
 use dirchain_state::testkit::*;
 use dirchain_types::{
     block::Block,
@@ -63,6 +64,9 @@ pub struct Made {
 pub struct Scenario {
     blocks: Vec<Block>,
     state: BTreeMap<StateKey, Vec<u8>>,
+    /// The access log as a node lays it out: encoded records, `None` for the
+    /// initial commit (at 0) and each block's closing commit.
+    access_log: Vec<Option<Vec<u8>>>,
     pub now: u64,
     pub made: Made,
 }
@@ -72,6 +76,7 @@ pub static SCENARIO: LazyLock<Scenario> = LazyLock::new(Scenario::build);
 struct Builder {
     world: World,
     blocks: Vec<Block>,
+    access_log: Vec<Option<Vec<u8>>>,
     txs: Vec<Digest>,
 }
 
@@ -82,7 +87,14 @@ impl Builder {
 
     /// `txs` as the next block (at most one per signer); every one must apply.
     fn block(&mut self, txs: Vec<SignedTx>) -> Vec<Digest> {
+        let logged = self.world.access_log.len();
         let (results, included) = self.world.block_included(txs);
+        let appended = &self.world.access_log[logged..];
+        if !appended.is_empty() {
+            self.access_log
+                .extend(appended.iter().map(|a| Some(a.encode().to_vec())));
+            self.access_log.push(None);
+        }
         let hashes: Vec<Digest> = results
             .into_iter()
             .map(|r| r.expect("the scenario's transactions apply").0)
@@ -131,6 +143,7 @@ impl Scenario {
         let mut b = Builder {
             world: World::new(),
             blocks: Vec::new(),
+            access_log: vec![None],
             txs: Vec::new(),
         };
         for role in [Role::Publisher, Role::Steward, Role::Consumer, Role::Notary] {
@@ -295,6 +308,7 @@ impl Scenario {
             now: b.world.now,
             state: b.world.state,
             blocks: b.blocks,
+            access_log: b.access_log,
             made: Made {
                 births_request,
                 births_expires_at,
@@ -337,6 +351,17 @@ impl ChainSource for Source {
 
     async fn records(&self, keys: Vec<StateKey>) -> Result<Vec<Option<Vec<u8>>>, Infallible> {
         Ok(keys.iter().map(|k| self.0.state.get(k).cloned()).collect())
+    }
+
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, Infallible> {
+        let log = &self.0.access_log;
+        let end = from.saturating_add(count).min(log.len() as u64);
+        Ok(AccessLogRead {
+            log_size: log.len() as u64,
+            records: (from..end)
+                .filter_map(|at| log[at as usize].clone().map(|bytes| (at, bytes)))
+                .collect(),
+        })
     }
 }
 

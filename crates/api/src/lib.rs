@@ -3,7 +3,8 @@
 //! Handlers reach the node only through [NodeApi], which [Node] implements
 //! (the chain's [Handle](dirchain_chain::Handle) and the query index
 //! beside it) and tests replace with a mock. The chain answers what is
-//! pending or just final, blocks, proofs and nonces; the query index
+//! pending or just final, blocks, proofs (of state values and of access
+//! records in the access log) and nonces; the query index
 //! (`dirchain-index`, a SQLite copy of the finalized ledger that
 //! [follow_chain] keeps in step) answers the lists and the records by id,
 //! as of `indexed_height`. Index reads are synchronous and run on blocking
@@ -39,6 +40,7 @@
 //! | `GET /v1/network?blocks=` | 200 `Network`: the newest blocks this node applied (interval, finality as seen here) and which validators signed the newest certificates |
 //! | `GET /v1/txs` | 200 `Page<TxView>`, newest first (`height`, `kind`, `limit`, `cursor`) |
 //! | `GET /v1/proof/{key}` | 200 `Proof` `{"key", "value_hex" (null: absent), "proof_hex", "height", "header", "header_hex", "certificate_hex"}` |
+//! | `GET /v1/access-log/{location}` | 200 `AccessProof` `{"location", "value_hex" (the encoded `LoggedAccess`), "record" (as `AccessView`), "proof_hex", "height", "header", "header_hex", "certificate_hex"}`: the access record at that location of the access log, proven against the state root |
 //! | `GET /v1/orgs` | 200 `Page<OrgView>` by id (`limit`, `cursor`) |
 //! | `GET /v1/orgs/{id}` | 200 `OrgDetail` `{"org", "members", "duties"}` |
 //! | `GET /v1/catalog` | 200 `Page<ItemView>` in publication order (`q`, `org`, `share_class`, `duty`, `channel`, `include_retired`, `limit`, `cursor`) |
@@ -93,6 +95,7 @@
 //! | 400 | `bad_hash` | the hash in the path is not 64 hex characters |
 //! | 400 | `bad_key` | the public key or state key in the path is not hex of the right length (or not an Ed25519 point) |
 //! | 400 | `bad_height` | the height in the path is neither a decimal `u64` nor `latest` |
+//! | 400 | `bad_location` | the access log location in the path is not a decimal `u64` |
 //! | 400 | `bad_query` | an unknown query parameter, a value of the wrong type, `wait` other than `final`, `timeout_ms` without `wait` or above 60000, `limit` not from 1 to 500, a `channel` that is not an identifier |
 //! | 400 | `bad_id` | the id in the path is not one: an organisation, item or asset id that is not an identifier; a request, permission, access or proposal id that is not 64 hex characters |
 //! | 400 | `bad_filter` | a filter value the index cannot mean (`share_class`, request or proposal `status`, `permission` not hex) |
@@ -100,6 +103,7 @@
 //! | 400 | `bad_subject` | the subject is empty (or only spaces and dashes) or longer than [MAX_SUBJECT_BYTES] |
 //! | 400 | `bad_path`, `bad_body` | the path or body could not be read at all (e.g. not UTF-8); a binary batch that is not a submission |
 //! | 404 | `not_found` | no finalized block at that height on this node; no such record in the index (the message says up to which block it has applied the chain) |
+//! | 404 | `no_access_record` | nothing is recorded at that location of the access log (past its end, or the commit that closes a block) |
 //! | 404 | `unknown_route` | no such route |
 //! | 405 | `method_not_allowed` | the route exists; `Allow` lists its methods |
 //! | 409 | `no_certificate_yet` | a proof was asked for before the first finalized block |

@@ -14,20 +14,22 @@ use commonware_cryptography::Signer;
 use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
 use dirchain_chain::{
     FinalizedBlock, NodeRole, Status, SubmitError, TxStatus,
-    handle::{CertifiedBlock, Nonces},
+    handle::{AccessRecordProof, CertifiedBlock, Nonces},
 };
 use dirchain_index::Queries;
 use dirchain_state::{
-    TxError,
-    store::{StateProof, Store, WriteSet},
+    Ledger, TxError,
+    access_log::AccessProof,
+    store::StateProof,
     testkit::{self, World},
 };
 use dirchain_types::{
     block::Block,
     bounded::List,
+    domain::Role,
     ids::{Digest, PublicKey, SubjectKey, SubjectRef, sha256, subject_ref},
-    keys::StateKey,
-    tx::SignedTx,
+    keys::{self, StateKey},
+    tx::{Enroll, SignedTx},
 };
 use serde_json::Value;
 use std::{
@@ -37,12 +39,16 @@ use std::{
 };
 use tower::ServiceExt;
 
-/// A short chain with real state proofs: the genesis block, and block 1
-/// whose state root commits to the test consortium's genesis state.
+/// A short chain with real proofs: the genesis block, and block 1 whose
+/// state root commits to a ledger of the test consortium (its genesis, an
+/// enrolled consumer and two access records in the access log).
 pub struct MockChain {
     pub(crate) blocks: Vec<CertifiedBlock>,
     values: BTreeMap<StateKey, Vec<u8>>,
     proofs: HashMap<StateKey, StateProof>,
+    /// Every location of the access log and one past its end, each with the
+    /// record there and its proof (`None` for a block-closing commit).
+    access: BTreeMap<u64, Option<(Vec<u8>, AccessProof)>>,
 }
 
 /// A key the mock can prove absent.
@@ -52,23 +58,56 @@ pub fn absent_key() -> StateKey {
 
 static CHAIN: LazyLock<MockChain> = LazyLock::new(MockChain::build);
 
+/// Applies `tx` as the next block to the world and to the ledger alike.
+async fn apply_block(world: &mut World, ledger: &mut Ledger<deterministic::Context>, tx: SignedTx) {
+    let (results, included) = world.block_included(vec![tx]);
+    assert!(results[0].is_ok(), "{results:?}");
+    ledger.apply(world.context(), &included).await.unwrap();
+}
+
 impl MockChain {
     fn build() -> Self {
-        let values = World::new().state;
-        let writes: WriteSet = values
-            .iter()
-            .map(|(key, value)| (*key, Some(value.clone())))
-            .collect();
-        let proven: Vec<StateKey> = values.keys().copied().chain([absent_key()]).collect();
-        let (root, proofs) = deterministic::Runner::default().start(|context| async move {
-            let mut store = Store::open(context.child("store"), "state").await.unwrap();
-            let root = store.commit(1, writes).await.unwrap();
-            let mut proofs = HashMap::new();
-            for key in proven {
-                proofs.insert(key, store.prove(&key).await.unwrap());
-            }
-            (root, proofs)
-        });
+        let (root, values, proofs, access) =
+            deterministic::Runner::default().start(|context| async move {
+                let mut ledger = Ledger::open(context.child("ledger"), "mock", &testkit::genesis())
+                    .await
+                    .unwrap();
+                let mut world = World::new();
+                let consumer = testkit::key_for("police.consumer").public_key();
+                let enroll = world.tx(
+                    "police.admin",
+                    Enroll {
+                        org: testkit::id("police"),
+                        member_key: consumer,
+                        role: Role::Consumer,
+                        expires_at: testkit::GENESIS_TIME + 365 * 24 * testkit::HOUR_MS,
+                    },
+                );
+                // One block each: the access log closes every block with a commit.
+                apply_block(&mut world, &mut ledger, enroll).await;
+                let first = world.tx(
+                    "police.consumer",
+                    testkit::unknown_permission_access(b"first answer"),
+                );
+                apply_block(&mut world, &mut ledger, first).await;
+                let second = world.tx(
+                    "police.consumer",
+                    testkit::unknown_permission_access(b"second answer"),
+                );
+                apply_block(&mut world, &mut ledger, second).await;
+                let mut values = world.state.clone();
+                let head = keys::access_log_key();
+                values.insert(head, ledger.get(&head).await.unwrap().unwrap());
+                let mut proofs = HashMap::new();
+                for key in values.keys().copied().chain([absent_key()]) {
+                    proofs.insert(key, ledger.prove(&key).await.unwrap());
+                }
+                let mut access = BTreeMap::new();
+                for location in 0..=ledger.access_log_head().size {
+                    access.insert(location, ledger.prove_access(location).await.unwrap());
+                }
+                (ledger.root(), values, proofs, access)
+            });
         let proposer = testkit::key_for("validator-0").public_key();
         let genesis = Block {
             parent: Digest([0; 32]),
@@ -105,6 +144,7 @@ impl MockChain {
             ],
             values,
             proofs,
+            access,
         }
     }
 
@@ -114,6 +154,19 @@ impl MockChain {
 
     pub fn value(&self, key: &StateKey) -> Vec<u8> {
         self.values[key].clone()
+    }
+
+    /// The locations of the access log that hold a record, in order.
+    pub fn access_locations(&self) -> Vec<u64> {
+        self.access
+            .iter()
+            .filter_map(|(location, record)| record.as_ref().map(|_| *location))
+            .collect()
+    }
+
+    /// The encoded `LoggedAccess` at `location`, if one is there.
+    pub fn access_record(&self, location: u64) -> Option<Vec<u8>> {
+        self.access.get(&location)?.as_ref().map(|(r, _)| r.clone())
     }
 }
 
@@ -408,6 +461,16 @@ impl NodeApi for MockNode {
                     SubmitError::Storage(format!("the mock has no proof of {key}"))
                 })?;
             Ok((inner.height(), proof))
+        }))
+    }
+
+    fn prove_access(
+        &self,
+        location: u64,
+    ) -> impl Future<Output = Result<AccessRecordProof, SubmitError>> + Send {
+        ready(self.answer(|inner| {
+            let record = CHAIN.access.get(&location).cloned().flatten();
+            Ok((inner.height(), record))
         }))
     }
 

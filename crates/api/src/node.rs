@@ -3,7 +3,7 @@
 
 use dirchain_chain::{
     FinalizedBlock, Handle, Status, SubmitError, TxStatus,
-    handle::{CertifiedBlock, Nonces},
+    handle::{AccessRecordProof, CertifiedBlock, Nonces},
 };
 use dirchain_index::Queries;
 use dirchain_state::store::StateProof;
@@ -61,6 +61,14 @@ pub trait NodeApi: Clone + Send + Sync + 'static {
         &self,
         key: StateKey,
     ) -> impl Future<Output = Result<(u64, StateProof), SubmitError>> + Send;
+
+    /// The access record at `location` of the access log (`None`: nothing is
+    /// recorded there) with its proof, and the height of the state it was
+    /// proven against.
+    fn prove_access(
+        &self,
+        location: u64,
+    ) -> impl Future<Output = Result<AccessRecordProof, SubmitError>> + Send;
 
     fn nonces(&self, signer: PublicKey)
     -> impl Future<Output = Result<Nonces, SubmitError>> + Send;
@@ -159,6 +167,13 @@ impl NodeApi for Node {
         key: StateKey,
     ) -> impl Future<Output = Result<(u64, StateProof), SubmitError>> + Send {
         self.handle.prove(key)
+    }
+
+    fn prove_access(
+        &self,
+        location: u64,
+    ) -> impl Future<Output = Result<AccessRecordProof, SubmitError>> + Send {
+        self.handle.prove_access(location)
     }
 
     fn nonces(

@@ -29,7 +29,9 @@ use commonware_utils::{
 };
 use dirchain_state::{
     Ledger, LedgerError, Outcome, TxError, VerifiedTx,
-    store::{Speculative, StateProof},
+    access_log::{AccessProof, LogLocation},
+    ledger::BlockState,
+    store::StateProof,
     verify_txs_with,
 };
 use dirchain_types::{
@@ -99,7 +101,32 @@ pub(crate) enum Message {
         signer: PublicKey,
         reply: oneshot::Sender<Result<Nonces, SubmitError>>,
     },
+    /// Committed access records from a location of the access log on.
+    AccessRecords {
+        from: LogLocation,
+        count: u64,
+        reply: oneshot::Sender<Result<AccessRecords, SubmitError>>,
+    },
+    /// The access record at a location with its proof against the committed state.
+    ProveAccess {
+        location: LogLocation,
+        reply: oneshot::Sender<Result<AccessRecordProof, SubmitError>>,
+    },
 }
+
+/// Committed access records, each with its location in the access log, and the height of the
+/// state they were read at with the log's size then (reading on from that size reads what blocks
+/// after that height appended).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRecords {
+    pub height: u64,
+    pub log_size: u64,
+    pub records: Vec<(LogLocation, Vec<u8>)>,
+}
+
+/// The access record at a location (`None` if no record is there), with its proof against the
+/// state at `height`.
+pub type AccessRecordProof = (u64, Option<(Vec<u8>, AccessProof)>);
 
 /// Committed values, in the order of the keys asked for, and the height they were read at.
 pub type Records = (u64, Vec<Option<Vec<u8>>>);
@@ -231,6 +258,31 @@ impl Mailbox {
             .map_err(|_| SubmitError::Unavailable)?;
         rx.await.map_err(|_| SubmitError::Unavailable)?
     }
+
+    pub async fn access_records(
+        &self,
+        from: LogLocation,
+        count: u64,
+    ) -> Result<AccessRecords, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::AccessRecords { from, count, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)?
+    }
+
+    pub async fn prove_access(
+        &self,
+        location: LogLocation,
+    ) -> Result<AccessRecordProof, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(Message::ProveAccess { location, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable)?;
+        rx.await.map_err(|_| SubmitError::Unavailable)?
+    }
 }
 
 /// What a validator makes of a proposed block.
@@ -246,7 +298,7 @@ pub(crate) enum Verdict {
 /// A verified block that is not final yet, with the state it leads to.
 struct Pending {
     height: u64,
-    state: Speculative,
+    state: BlockState,
     receipts: Vec<dirchain_state::Receipt>,
 }
 
@@ -410,6 +462,19 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
                 Message::Nonces { signer, reply } => {
                     let _ = reply.send(self.nonces(&signer).await);
                 }
+                Message::AccessRecords { from, count, reply } => {
+                    let records = self.ledger.access_records(from, count).await;
+                    let _ =
+                        reply.send(records.map_err(storage_error).map(|records| AccessRecords {
+                            height: self.tip.height,
+                            log_size: self.ledger.access_log_head().size,
+                            records,
+                        }));
+                }
+                Message::ProveAccess { location, reply } => {
+                    let proof = self.ledger.prove_access(location).await;
+                    let _ = reply.send(proof.map_err(storage_error).map(|p| (self.tip.height, p)));
+                }
             }
         }
     }
@@ -424,7 +489,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
 
     /// The state a block with this parent executes on: `Ok(None)` for the committed state,
     /// `Ok(Some)` for a pending block's, `Err(())` when the parent's state is unknown.
-    fn parent_state(&self, parent: &Digest) -> Result<Option<&Speculative>, ()> {
+    fn parent_state(&self, parent: &Digest) -> Result<Option<&BlockState>, ()> {
         if *parent == self.tip.digest {
             return Ok(None);
         }
@@ -655,7 +720,7 @@ impl<E: Storage + Clock + Metrics + Spawner + rand_core::CryptoRng> Executor<E> 
     async fn execute(
         &mut self,
         block: &Block,
-        parent: Option<&Speculative>,
+        parent: Option<&BlockState>,
     ) -> Result<dirchain_state::ledger::Checked, LedgerError> {
         // A transaction the mempool holds had its signature checked on admission, and its
         // hash covers the signature: only the others are checked here, in one batch.

@@ -1,6 +1,6 @@
 //! How the rest of the node (API, tools) talks to the running chain.
 
-pub use crate::executor::{Nonces, Records};
+pub use crate::executor::{AccessRecordProof, AccessRecords, Nonces, Records};
 use crate::{
     admission::Mailbox as AdmissionMailbox,
     application::Scheme,
@@ -13,7 +13,7 @@ use commonware_consensus::{
     marshal::{core::Mailbox as MarshalMailbox, standard::Standard},
     types::Height,
 };
-use dirchain_state::{Outcome, TxError, decode_tx, store::StateProof};
+use dirchain_state::{Outcome, TxError, access_log::LogLocation, decode_tx, store::StateProof};
 use dirchain_types::{
     block::Block,
     ids::{Digest, PublicKey},
@@ -285,6 +285,25 @@ impl Handle {
 
     pub async fn nonces(&self, signer: PublicKey) -> Result<Nonces, SubmitError> {
         self.executor.nonces(signer).await
+    }
+
+    /// The committed access records at locations `from..from + count` of the access log (at
+    /// most `MAX_READ_RECORDS`), with the height and log size they were read at.
+    pub async fn access_records(
+        &self,
+        from: LogLocation,
+        count: u64,
+    ) -> Result<AccessRecords, SubmitError> {
+        self.executor.access_records(from, count).await
+    }
+
+    /// The access record at `location` of the access log, with its proof against the state at
+    /// the returned height (`None`: no record is there).
+    pub async fn prove_access(
+        &self,
+        location: LogLocation,
+    ) -> Result<AccessRecordProof, SubmitError> {
+        self.executor.prove_access(location).await
     }
 
     /// Every metric of the node (consensus, p2p, storage, executor) in

@@ -193,11 +193,16 @@ async fn wait_final(context: &deterministic::Context, handles: &[&Handle], txs: 
     let deadline = context.current() + Duration::from_secs(120);
     for tx in txs {
         for handle in handles {
-            while !matches!(
-                handle.tx_status(*tx).await.unwrap(),
-                TxStatus::Finalized { .. }
-            ) {
-                assert!(context.current() < deadline, "transaction {tx} never final");
+            loop {
+                let status = handle.tx_status(*tx).await.unwrap();
+                if matches!(status, TxStatus::Finalized { .. }) {
+                    break;
+                }
+                assert!(
+                    context.current() < deadline,
+                    "transaction {tx} never final: {status:?} at height {}",
+                    handle.height()
+                );
                 context.sleep(Duration::from_millis(50)).await;
             }
         }
@@ -234,6 +239,27 @@ fn transactions(from: u64, n: u64) -> Vec<Vec<u8>> {
                 .into(),
             }
             .sign(&admin)
+            .encode()
+            .to_vec()
+        })
+        .collect()
+}
+
+/// Access records from `member-0` (enrolled as a consumer by the first of [transactions]),
+/// nonces `from..from + n`. They name no permission, so each is recorded as refused: every one
+/// appends to the access log.
+fn accesses(from: u64, n: u64) -> Vec<Vec<u8>> {
+    let consumer = key_for("member-0");
+    (from..from + n)
+        .map(|nonce| {
+            Transaction {
+                chain_id: testkit::id(testkit::CHAIN_ID),
+                channel: testkit::id("main"),
+                signer: consumer.public_key(),
+                nonce,
+                payload: testkit::unknown_permission_access(&nonce.to_be_bytes()).into(),
+            }
+            .sign(&consumer)
             .encode()
             .to_vec()
         })
@@ -396,11 +422,17 @@ fn a_crashed_validator_restarts_and_catches_up() {
             let oracle = network(&context, &good_link()).await;
             let mut nodes = start_validators(&context, &oracle, 0..VALIDATORS).await;
             let victim = (seed as usize) % VALIDATORS;
-            let txs = submit_all(&nodes[(victim + 1) % VALIDATORS].0, transactions(0, 10)).await;
+            let entry = &nodes[(victim + 1) % VALIDATORS].0;
+            let mut txs = submit_all(entry, transactions(0, 10)).await;
             {
                 let handles: Vec<&Handle> = nodes.iter().map(|(h, _)| h).collect();
                 wait_for_height(&context, &handles, 5).await;
+                wait_final(&context, &handles, &txs[..1]).await;
             }
+            // Access records in flight when the victim stops, some perhaps between its access
+            // log's commit and its state's: the restarted node must agree on both.
+            txs.extend(submit_all(entry, accesses(0, 40)).await);
+            context.sleep(Duration::from_millis(seed % 700)).await;
             // Unclean stop: every actor of the victim is aborted mid-flight.
             let (_, task) = nodes.remove(victim);
             task.abort();
@@ -412,6 +444,8 @@ fn a_crashed_validator_restarts_and_catches_up() {
             let restarted = start_validator(&context, &oracle, victim, 1).await;
             let mut handles: Vec<&Handle> = survivors.clone();
             handles.push(&restarted.0);
+            // The restarted node knows the receipts of the blocks it applied since.
+            wait_final(&context, &survivors, &txs).await;
             let target = survivors.iter().map(|h| h.height()).max().unwrap() + 5;
             wait_for_height(&context, &handles, target).await;
             check_agreement(&handles, &txs).await;

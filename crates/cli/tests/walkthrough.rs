@@ -446,6 +446,31 @@ fn expired_permission_is_refused_and_recorded(devnet: &Devnet, cli: &Cli) {
         |page| page["items"].as_array().is_some_and(|i| i.len() == 1),
     );
     assert_eq!(page["items"][0]["refusal"], "expired");
+
+    // The record is proven from the access log, here, against the genesis
+    // validators: found by id through the index, or by its location alone.
+    let id = refused["hash"].as_str().unwrap();
+    let location = page["items"][0]["location"].as_u64().unwrap();
+    let by_id = cli.json(1, &["verify", "--record", "access", id]);
+    assert_eq!(by_id["location"], location, "{by_id}");
+    assert_eq!(by_id["record"]["id"], id, "{by_id}");
+    assert_eq!(by_id["record"]["refusal"], "expired", "{by_id}");
+    let by_location = cli.json(
+        2,
+        &["verify", "--record", "access-log", &location.to_string()],
+    );
+    assert_eq!(by_location["record"], by_id["record"], "{by_location}");
+    let beyond = cli.run(
+        0,
+        &["verify", "--record", "access-log", &u64::MAX.to_string()],
+    );
+    assert_eq!(beyond.status.code(), Some(1), "nothing is recorded there");
+    assert!(
+        String::from_utf8_lossy(&beyond.stderr).contains("no_access_record"),
+        "{}",
+        String::from_utf8_lossy(&beyond.stderr)
+    );
+
     let (_, permission_view) = devnet
         .get(0, &format!("/v1/permissions/{permission}"))
         .unwrap();

@@ -10,8 +10,8 @@ use crate::{
 use commonware_codec::Encode;
 use dirchain_schema::{
     chain::{
-        Account, BlockInfo, ErrorBody, MAX_WAIT_MS, Proof, Status, TxBatchResults, TxState,
-        TxStatus, TxWait, WaitFor,
+        AccessProof, Account, BlockInfo, ErrorBody, MAX_WAIT_MS, Proof, Status, TxBatchResults,
+        TxState, TxStatus, TxWait, WaitFor,
     },
     records::{
         AccessQuery, AccessView, AssetDetail, CatalogQuery, ItemDetail, ItemView, NotaryView,
@@ -184,6 +184,15 @@ impl Client {
     /// it was proven at. Check it with [crate::Verifier::verify_proof].
     pub async fn proof(&self, key: &StateKey) -> Result<Proof, ClientError> {
         self.get(&["v1", "proof", &key.to_string()], &()).await
+    }
+
+    /// `GET /v1/access-log/{location}`: the access record at that location of
+    /// the access log (the index's access views give each record's
+    /// location) with its proof and the certificate of the block it was
+    /// proven at. Check it with [crate::Verifier::verify_access_proof].
+    pub async fn access_proof(&self, location: u64) -> Result<AccessProof, ClientError> {
+        self.get(&["v1", "access-log", &location.to_string()], &())
+            .await
     }
 
     /// Signs `payload` with the signer's next free nonce and submits it. If

@@ -60,6 +60,8 @@ impl ClientError {
 pub mod codes {
     /// The id in the path names nothing.
     pub const NOT_FOUND: &str = "not_found";
+    /// Nothing is recorded at that location of the access log.
+    pub const NO_ACCESS_RECORD: &str = "no_access_record";
     /// Another pending transaction of the signer already has this nonce.
     pub const NONCE_TAKEN: &str = "nonce_taken";
     /// The nonce was used by a final transaction.

@@ -39,6 +39,8 @@ pub enum FieldError {
         len: usize,
         expected: usize,
     },
+    #[error("{field} {value:?} is not a decimal number up to {}", u64::MAX)]
+    NotNumber { field: String, value: String },
     #[error("{field} is not a valid ed25519 public key")]
     BadPublicKey { field: String },
     #[error("{field} {value:?} is not one of: {expected}")]
@@ -59,6 +61,7 @@ impl FieldError {
             | FieldError::ControlCharacter { field }
             | FieldError::BadIdentifier { field, .. }
             | FieldError::NotHex { field, .. }
+            | FieldError::NotNumber { field, .. }
             | FieldError::WrongLength { field, .. }
             | FieldError::BadPublicKey { field }
             | FieldError::UnknownLabel { field, .. } => field,
@@ -128,6 +131,20 @@ pub fn public_key(field: &str, value: &str) -> Result<PublicKey, FieldError> {
     PublicKey::decode(Copying(bytes.as_slice())).map_err(|_| FieldError::BadPublicKey {
         field: field.to_string(),
     })
+}
+
+/// A decimal `u64` (a location of the access log): digits only, no sign or
+/// spaces (the node is as strict).
+pub fn number(field: &str, value: &str) -> Result<u64, FieldError> {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| value.parse().ok())
+        .flatten()
+        .ok_or_else(|| FieldError::NotNumber {
+            field: field.to_string(),
+            value: value.to_string(),
+        })
 }
 
 /// One of an enum's labels (`steward`, `conditional`, ...), e.g.
@@ -267,6 +284,17 @@ mod tests {
             digests::<2>("subject_refs", &[d.to_string(), "00".into()]),
             Err(FieldError::WrongLength { field, .. }) if field == "subject_refs[1]"
         ));
+    }
+
+    #[test]
+    fn numbers_are_decimal_digits_only() {
+        assert_eq!(number("location", "0"), Ok(0));
+        assert_eq!(number("location", "18446744073709551615"), Ok(u64::MAX));
+        for bad in ["", "+1", "-1", " 1", "1.0", "0x1", "18446744073709551616"] {
+            let error = number("location", bad).unwrap_err();
+            assert_eq!(error.field(), "location", "{bad:?}");
+            assert!(error.to_string().contains("decimal"), "{error}");
+        }
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! - [Client]: the node's `/v1` routes; [Client::send] signs with the next
 //!   free nonce and submits.
 //! - [Verifier]: checks a finalization certificate against the validator set
-//!   of a genesis, and a state proof against the certified block's state
-//!   root.
+//!   of a genesis, and a state proof (or an access record's proof in the
+//!   access log) against the certified block's state root.
 //! - [notary]: a file's digest and the key of its notary record.
 //!
 //! # Example: stamp a document, then check the stamp without trusting the node
@@ -65,4 +65,4 @@ pub use error::{ClientError, codes};
 pub use gateway::GatewayClient;
 pub use input::FieldError;
 pub use signer::Signer;
-pub use verify::{Verified, VerifiedBlock, Verifier, VerifyError};
+pub use verify::{Verified, VerifiedAccess, VerifiedBlock, Verifier, VerifyError};

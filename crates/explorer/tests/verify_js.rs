@@ -614,6 +614,10 @@ fn code(error: &VerifyError) -> (&'static str, Option<&'static str>) {
         VerifyError::BadProof { .. } => ("bad_proof", None),
         VerifyError::WrongKey { .. } => ("wrong_key", None),
         VerifyError::Inconsistent { field } => ("inconsistent", Some(field)),
+        // Access-log proofs are not verified in the browser, so never compared here.
+        VerifyError::BadAccessProof { .. } | VerifyError::WrongLocation { .. } => {
+            unreachable!("not a state proof error: {error}")
+        }
     }
 }
 

@@ -181,18 +181,32 @@ struct Builder {
     index: Index,
     height: u64,
     parent: Digest,
+    /// The next location of the access log.
+    access_cursor: u64,
     /// Time spent in [Index::apply], as opposed to making up the records.
     writing: Duration,
 }
 
 impl Builder {
+    /// The block's changes; its access records must be at the access log
+    /// locations from the cursor on, which moves past them and the block's
+    /// commit.
     fn changes(&mut self, txs: Vec<TxEntry>, changes: Vec<Change>) -> BlockChanges {
         let digest = sha256(&[b"block", &self.height.to_be_bytes()]);
+        let accesses = changes
+            .iter()
+            .filter(|c| matches!(c, Change::Access { .. }))
+            .count() as u64;
+        if accesses > 0 {
+            // The records, then the block's commit.
+            self.access_cursor += accesses + 1;
+        }
         let block = BlockChanges {
             height: self.height,
             digest,
             parent: self.parent,
             timestamp_ms: START_MS + self.height * BLOCK_MS,
+            access_cursor: self.access_cursor,
             txs,
             changes,
         };
@@ -251,6 +265,8 @@ fn build(dir: &std::path::Path) -> (Index, Duration) {
         index: Index::open(dir.join("index.sqlite"), &genesis).unwrap(),
         height: 0,
         parent: Digest([0; 32]),
+        // After the log's initial commit.
+        access_cursor: 1,
         writing: Duration::ZERO,
     };
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -448,6 +464,7 @@ fn build(dir: &std::path::Path) -> (Index, Duration) {
             changes.push(Change::Access {
                 channel: main.clone(),
                 position: position(height, n as u32),
+                location: b.access_cursor + n as u64,
                 record,
             });
             a += 1;

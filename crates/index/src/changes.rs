@@ -1,6 +1,7 @@
 //! What one block changes in the index: the decoded records its
-//! transactions touched, and the transactions themselves. The follower
-//! builds one from the chain; benchmarks and tools may build one directly.
+//! transactions touched (access records from the access log, the others from
+//! the state), and the transactions themselves. The follower builds one from
+//! the chain; benchmarks and tools may build one directly.
 
 use dirchain_types::{
     ids::{AssetId, ChannelId, Digest, KeyBytes},
@@ -51,10 +52,12 @@ pub enum Change {
         channel: ChannelId,
         permission: Permission,
     },
-    /// `position` is that of the recording transaction ([position]).
+    /// `position` is that of the recording transaction ([position]);
+    /// `location` is where the record is in the chain's access log.
     Access {
         channel: ChannelId,
         position: u64,
+        location: u64,
         record: AccessRecord,
     },
     Notary {
@@ -87,8 +90,10 @@ pub struct TxEntry {
 
 impl BlockChanges {
     /// Why the changes cannot be those of block `height`, if they cannot:
-    /// transaction positions must lie within the block.
-    pub(crate) fn check(&self) -> Result<(), String> {
+    /// transaction positions must lie within the block, and access log
+    /// locations within what the block appended to the log (from `cursor`,
+    /// the previous block's [BlockChanges::access_cursor], up to its own).
+    pub(crate) fn check(&self, cursor: u64) -> Result<(), String> {
         if self.txs.len() > MAX_BLOCK_TXS {
             return Err(format!(
                 "{} transactions, a block holds at most {MAX_BLOCK_TXS}",
@@ -99,11 +104,26 @@ impl BlockChanges {
         if let Some(tx) = self.txs.iter().find(|t| t.index as usize >= MAX_BLOCK_TXS) {
             return Err(format!("transaction index {} is beyond a block", tx.index));
         }
+        if self.access_cursor < cursor {
+            return Err(format!(
+                "access log cursor {} is before the previous block's ({cursor})",
+                self.access_cursor
+            ));
+        }
+        let appended = cursor..self.access_cursor;
         for change in &self.changes {
-            if let Change::Access { position, .. } = change
-                && !block.contains(position)
+            if let Change::Access {
+                position, location, ..
+            } = change
             {
-                return Err(format!("access position {position} is not in the block"));
+                if !block.contains(position) {
+                    return Err(format!("access position {position} is not in the block"));
+                }
+                if !appended.contains(location) {
+                    return Err(format!(
+                        "access log location {location} is not in what the block appended ({appended:?})"
+                    ));
+                }
             }
         }
         Ok(())
@@ -122,6 +142,12 @@ pub struct BlockChanges {
     /// 1's parent is the engine's genesis block, which the index does not see).
     pub parent: Digest,
     pub timestamp_ms: u64,
+    /// The access log's size once this block is applied (operations, its
+    /// block-closing commits included): the location where the next block's
+    /// access records start. 1 at genesis (the log's initial commit is at 0);
+    /// a block with `k > 0` access records moves it on by `k + 1`, one with
+    /// none leaves it. Written with the indexed height.
+    pub access_cursor: u64,
     pub txs: Vec<TxEntry>,
     pub changes: Vec<Change>,
 }

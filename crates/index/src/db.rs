@@ -5,7 +5,7 @@ use crate::{
     ddl::{LAYOUT_VERSION, TABLES},
     error::IndexError,
     query::Queries,
-    sql::{self, META_GENESIS, META_HEIGHT, META_LAYOUT, META_TIP, int},
+    sql::{self, META_ACCESS_CURSOR, META_GENESIS, META_HEIGHT, META_LAYOUT, META_TIP, int, uint},
     write::{DayCounts, STAGING, flush_text, write_block},
 };
 use dirchain_types::{
@@ -151,6 +151,22 @@ impl Index {
         Ok(sql::indexed_height(&self.conn)?)
     }
 
+    /// The next location of the access log to read: the log's size as of
+    /// the last indexed block (`BlockChanges::access_cursor`). `None` until
+    /// genesis is indexed. Written in the same transaction as the indexed
+    /// height, so a restart reads on from where the last whole block ended.
+    pub fn access_cursor(&self) -> Result<Option<u64>, IndexError> {
+        if self.indexed_height()?.is_none() {
+            return Ok(None);
+        }
+        match sql::meta::<i64>(&self.conn, META_ACCESS_CURSOR)? {
+            Some(cursor) => Ok(Some(uint(cursor))),
+            None => Err(IndexError::Corrupt(
+                "the index has blocks but no access log cursor".into(),
+            )),
+        }
+    }
+
     /// Applies one block's changes, with the new indexed height, in one
     /// transaction: after a crash the index holds whole blocks only. Blocks
     /// must come in height order, genesis (height 0) first, each naming the
@@ -169,6 +185,7 @@ impl Index {
         };
         let mut indexed = self.indexed_height()?;
         let mut tip = sql::meta::<Vec<u8>>(&self.conn, META_TIP)?;
+        let mut cursor = self.access_cursor()?.unwrap_or(0);
         for block in blocks {
             if block.height != indexed.map_or(0, |h| h + 1) {
                 return Err(IndexError::OutOfOrder {
@@ -176,10 +193,11 @@ impl Index {
                     got: block.height,
                 });
             }
-            block.check().map_err(|reason| IndexError::BadBlock {
+            block.check(cursor).map_err(|reason| IndexError::BadBlock {
                 height: block.height,
                 reason,
             })?;
+            cursor = block.access_cursor;
             if let Some(tip) = &tip
                 && tip.as_slice() != block.parent.as_ref()
             {
@@ -202,6 +220,7 @@ impl Index {
         days.write(&tx)?;
         flush_text(&tx)?;
         sql::set_meta(&tx, META_HEIGHT, int(last.height))?;
+        sql::set_meta(&tx, META_ACCESS_CURSOR, int(last.access_cursor))?;
         if let Some(tip) = tip {
             sql::set_meta(&tx, META_TIP, tip)?;
         }
@@ -356,6 +375,7 @@ mod tests {
             digest: Digest([digest; 32]),
             parent: Digest([parent; 32]),
             timestamp_ms: height,
+            access_cursor: 1,
             txs: Vec::new(),
             changes: Vec::new(),
         };
@@ -374,27 +394,55 @@ mod tests {
             index.apply(&block(2, 2, 7)),
             Err(IndexError::NotOnChain { height: 2, .. })
         ));
-        let mut too_far = block(2, 2, 1);
-        too_far.changes.push(Change::Access {
-            channel: testkit::id("main"),
-            position: position(3, 0),
-            record: sample_access(),
-        });
-        assert!(matches!(
-            index.apply(&too_far),
-            Err(IndexError::BadBlock { height: 2, .. })
-        ));
-        index.apply(&block(2, 2, 1)).unwrap();
+        let with_access = |position: u64, location: u64, cursor: u64| {
+            let mut b = block(2, 2, 1);
+            b.access_cursor = cursor;
+            b.changes.push(Change::Access {
+                channel: testkit::id("main"),
+                position,
+                location,
+                record: sample_access(),
+            });
+            b
+        };
+        for bad in [
+            // A position beyond the block.
+            with_access(position(3, 0), 1, 3),
+            // A location before the cursor, or beyond what the block appended.
+            with_access(position(2, 0), 0, 3),
+            with_access(position(2, 0), 3, 3),
+            // The cursor going back.
+            with_access(position(2, 0), 1, 0),
+        ] {
+            assert!(
+                matches!(
+                    index.apply(&bad),
+                    Err(IndexError::BadBlock { height: 2, .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(index.access_cursor().unwrap(), Some(1));
+        index.apply(&with_access(position(2, 0), 1, 3)).unwrap();
         assert_eq!(index.indexed_height().unwrap(), Some(2));
+        assert_eq!(index.access_cursor().unwrap(), Some(3));
         // Several at once: all or nothing.
+        let moved = |height: u64, digest: u8, parent: u8, cursor: u64| BlockChanges {
+            access_cursor: cursor,
+            ..block(height, digest, parent)
+        };
         assert!(matches!(
-            index.apply_all(&[block(3, 3, 2), block(4, 4, 9)]),
+            index.apply_all(&[moved(3, 3, 2, 5), moved(4, 4, 9, 5)]),
             Err(IndexError::NotOnChain { height: 4, .. })
         ));
         assert_eq!(index.indexed_height().unwrap(), Some(2));
-        index.apply_all(&[block(3, 3, 2), block(4, 4, 3)]).unwrap();
+        assert_eq!(index.access_cursor().unwrap(), Some(3), "all or nothing");
+        index
+            .apply_all(&[moved(3, 3, 2, 5), moved(4, 4, 3, 5)])
+            .unwrap();
         assert_eq!(index.indexed_height().unwrap(), Some(4));
         assert_eq!(index.tip().unwrap(), Some(Digest([4; 32])));
+        assert_eq!(index.access_cursor().unwrap(), Some(5));
     }
 
     #[test]
@@ -410,11 +458,13 @@ mod tests {
             refusal: refused.then_some(dirchain_types::records::Refusal::FieldsNotPermitted),
             ..sample_access()
         };
-        let block = |height: u64, records: Vec<AccessRecord>| BlockChanges {
+        // Records from location `first` on, then the block's commit.
+        let block = |height: u64, first: u64, records: Vec<AccessRecord>| BlockChanges {
             height,
             digest: Digest([height as u8; 32]),
             parent: Digest([height.saturating_sub(1) as u8; 32]),
             timestamp_ms: height,
+            access_cursor: first + records.len() as u64 + u64::from(!records.is_empty()),
             txs: Vec::new(),
             changes: records
                 .into_iter()
@@ -422,16 +472,18 @@ mod tests {
                 .map(|(i, record)| Change::Access {
                     channel: testkit::id("main"),
                     position: position(height, i as u32),
+                    location: first + i as u64,
                     record,
                 })
                 .collect(),
         };
         let day = DAY_MS;
-        index.apply(&block(0, Vec::new())).unwrap();
+        index.apply(&block(0, 1, Vec::new())).unwrap();
         // Two blocks in one write, then one more: the counts add up.
         index
             .apply_all(&[
                 block(
+                    1,
                     1,
                     vec![
                         record(1, day, "police", false),
@@ -440,12 +492,13 @@ mod tests {
                         record(1, day + 3, "tax", false),
                     ],
                 ),
-                block(2, vec![record(2, day + 4, "police", false)]),
+                block(2, 6, vec![record(2, day + 4, "police", false)]),
             ])
             .unwrap();
         index
             .apply(&block(
                 3,
+                8,
                 vec![
                     record(3, day + 5, "police", false),
                     record(3, 2 * day, "police", false),
@@ -491,5 +544,17 @@ mod tests {
                 row(2, "police", false, 1),
             ]
         );
+        // Each record at its location of the log, the cursor after the last
+        // block's commit.
+        let locations: Vec<i64> = index
+            .conn
+            .prepare("SELECT location FROM access ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(locations, [1, 2, 3, 4, 6, 8, 9]);
+        assert_eq!(index.access_cursor().unwrap(), Some(11));
     }
 }

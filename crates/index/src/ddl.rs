@@ -5,7 +5,7 @@
 
 /// Bumped whenever the tables change; an index of another version is refused
 /// (delete it and it is rebuilt).
-pub(crate) const LAYOUT_VERSION: i64 = 2;
+pub(crate) const LAYOUT_VERSION: i64 = 3;
 
 pub(crate) const TABLES: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -113,9 +113,11 @@ CREATE INDEX blocks_by_time ON blocks (timestamp_ms);
 -- grow at random places small enough to stay in cache.
 --
 -- An access record's id is the hash of its transaction, found through
--- `txs` (same `seq`).
+-- `txs` (same `seq`); `location` is where the chain's access log holds it
+-- (ascending with `seq`), for its proof.
 CREATE TABLE access (
     seq INTEGER PRIMARY KEY,
+    location INTEGER NOT NULL,
     channel TEXT NOT NULL,
     permission_key INTEGER NOT NULL,
     permission BLOB NOT NULL,

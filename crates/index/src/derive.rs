@@ -1,6 +1,7 @@
 //! Which state records a block's transactions touched, derived from the
 //! rules of `dirchain-state` (`exec/*.rs`) and the key layout of
-//! `dirchain_types::keys`.
+//! `dirchain_types::keys`. (Access records are not in the state: they are
+//! read from the access log, `access_log.rs`.)
 //!
 //! The state serves current values, possibly newer than the block at hand,
 //! so derivation runs in two phases: the keys named by the transactions
@@ -8,10 +9,7 @@
 //! applied proposal's action touched; the asset history entries the index
 //! lacks).
 
-use crate::{
-    changes::{Change, position},
-    sql::decode,
-};
+use crate::{changes::Change, sql::decode};
 use dirchain_types::{
     genesis::Genesis,
     ids::{AssetId, ChannelId, Digest, DutyId, ItemId, OrgId, PublicKey},
@@ -36,7 +34,6 @@ pub(crate) enum Want {
     /// request: absent when the request is pending or was denied.
     MaybePermission(ChannelId, Digest),
     Permission(ChannelId, Digest),
-    Access(ChannelId, Digest, u64),
     Notary(ChannelId, Digest),
     Asset(ChannelId, AssetId),
     AssetEvent(ChannelId, AssetId, u32),
@@ -56,7 +53,6 @@ impl Want {
             Want::MaybePermission(ch, id) | Want::Permission(ch, id) => {
                 keys::permission_key(ch, id)
             }
-            Want::Access(ch, id, _) => keys::access_key(ch, id),
             Want::Notary(ch, digest) => keys::notary_key(ch, digest),
             Want::Asset(ch, id) => keys::asset_key(ch, id),
             Want::AssetEvent(ch, id, seq) => keys::asset_event_key(ch, id, *seq),
@@ -98,11 +94,6 @@ impl Want {
                     permission: decode(bytes)?,
                 }
             }
-            Want::Access(channel, _, position) => Change::Access {
-                channel: channel.clone(),
-                position: *position,
-                record: decode(bytes)?,
-            },
             Want::Notary(channel, _) => Change::Notary {
                 channel: channel.clone(),
                 record: decode(bytes)?,
@@ -151,9 +142,9 @@ pub(crate) fn genesis_wants(genesis: &Genesis, wants: &mut Wants) {
     }
 }
 
-/// Phase one: the records transaction `index` of block `height` wrote, as
-/// far as its payload names them.
-pub(crate) fn tx_wants(tx: &SignedTx, hash: Digest, height: u64, index: u32, wants: &mut Wants) {
+/// Phase one: the state records a transaction wrote, as far as its payload
+/// names them.
+pub(crate) fn tx_wants(tx: &SignedTx, hash: Digest, wants: &mut Wants) {
     let ch = &tx.tx.channel;
     match &tx.tx.payload {
         // Whether the proposal applied, and so what its action touched, is
@@ -184,9 +175,9 @@ pub(crate) fn tx_wants(tx: &SignedTx, hash: Digest, height: u64, index: u32, wan
             wants.add(Want::MaybePermission(ch.clone(), d.request));
         }
         Payload::RevokePermission(r) => wants.add(Want::Permission(ch.clone(), r.permission)),
-        Payload::RecordAccess(_) => {
-            wants.add(Want::Access(ch.clone(), hash, position(height, index)));
-        }
+        // Its record is appended to the access log, not written to the
+        // state (only the channel's usage, which the index does not keep).
+        Payload::RecordAccess(_) => {}
         Payload::Notarize(n) => wants.add(Want::Notary(ch.clone(), n.digest)),
         Payload::RegisterAsset(r) => wants.add(Want::Asset(ch.clone(), r.id.clone())),
         Payload::AppraiseAsset(a) => wants.add(Want::Asset(ch.clone(), a.asset.clone())),
@@ -247,6 +238,7 @@ fn asset_event_wants<E>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access_log::appends_access;
     use dirchain_state::testkit::*;
     use dirchain_types::{
         domain::{Role, ShareClass},
@@ -256,13 +248,15 @@ mod tests {
     };
     use std::collections::BTreeSet;
 
-    /// Every transaction kind names at least one record.
+    /// Every transaction kind names at least one state record, except an
+    /// access, whose record is in the access log.
     #[test]
     fn every_kind_names_a_record() {
-        for (i, tx) in samples::signed_txs().iter().enumerate() {
+        for tx in samples::signed_txs() {
             let mut wants = Wants::default();
-            tx_wants(tx, tx.hash(), 1, i as u32, &mut wants);
-            assert!(!wants.take().is_empty(), "{:?}", tx.tx.payload.kind());
+            tx_wants(&tx, tx.hash(), &mut wants);
+            let kind = tx.tx.payload.kind();
+            assert_eq!(wants.take().is_empty(), appends_access(&tx), "{kind:?}");
         }
     }
 
@@ -278,8 +272,9 @@ mod tests {
 
     /// Applies one transaction as a block and checks that the two phases
     /// derive every key the rules changed, except those the index does not
-    /// keep (nonces, channels and their usage); and that each required
-    /// record exists and decodes.
+    /// keep (nonces, channels and their usage); that each required record
+    /// exists and decodes; and that the transaction appended to the access
+    /// log exactly when the follower expects it to, its own record.
     fn derives_what_changed(
         w: &mut World,
         signer: &str,
@@ -287,6 +282,7 @@ mod tests {
         payload: impl Into<Payload>,
     ) {
         let before = w.state.clone();
+        let logged = w.access_log.len();
         let tx = w.tx_in(signer, channel, payload);
         let kind = tx.tx.payload.kind();
         let hash = tx.hash();
@@ -300,9 +296,18 @@ mod tests {
             .filter(|(k, v)| before.get(*k) != Some(*v))
             .map(|(k, _)| *k)
             .collect();
+        let appended = &w.access_log[logged..];
+        if appends_access(&tx) {
+            assert_eq!(appended.len(), 1, "{kind:?} appends one record");
+            assert_eq!(appended[0].record.id, hash);
+            assert_eq!(appended[0].record.height, w.height);
+            assert_eq!(appended[0].channel, tx.tx.channel);
+        } else {
+            assert!(appended.is_empty(), "{kind:?} appended to the access log");
+        }
 
         let mut wants = Wants::default();
-        tx_wants(&tx, hash, w.height, 0, &mut wants);
+        tx_wants(&tx, hash, &mut wants);
         let mut all = wants.take();
         let mut changes = Vec::new();
         for want in &all {

@@ -52,6 +52,16 @@ pub enum FollowError {
         what: String,
         message: String,
     },
+    /// The access log does not hold the block's access records where the
+    /// index expects them (one per `record-access` transaction, in order,
+    /// then the block's closing commit): indexing on would attribute records
+    /// to the wrong transactions, so the follower stops.
+    #[error("the access log disagrees with block {height} at location {location}: {message}")]
+    AccessLogMismatch {
+        height: u64,
+        location: u64,
+        message: String,
+    },
     #[error(transparent)]
     Index(#[from] IndexError),
 }

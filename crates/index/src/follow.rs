@@ -1,6 +1,7 @@
 //! Keeping the index in step with the finalized chain.
 
 use crate::{
+    access_log::{self, AccessLogRead, Expected, FIRST_LOCATION, LogReader},
     changes::{BlockChanges, Change, TxEntry},
     db::Index,
     derive::{Want, Wants, follow_up_wants, genesis_wants, tx_wants},
@@ -49,6 +50,17 @@ pub trait ChainSource: Send + Sync {
         &self,
         keys: Vec<StateKey>,
     ) -> impl Future<Output = Result<Vec<Option<Vec<u8>>>, Self::Error>> + Send;
+
+    /// The committed access log at locations `from..from + count` (`count`
+    /// is at most [ACCESS_LOG_READ](crate::ACCESS_LOG_READ), and every one
+    /// of them below the log's size must be served): its records, in order,
+    /// each with its location (the block-closing commits left out), and the
+    /// log's size. The log may hold blocks beyond any being indexed.
+    fn access_records(
+        &self,
+        from: u64,
+        count: u64,
+    ) -> impl Future<Output = Result<AccessLogRead, Self::Error>> + Send;
 }
 
 /// Indexes the blocks the chain has finalized beyond the index (genesis
@@ -56,6 +68,10 @@ pub trait ChainSource: Send + Sync {
 /// [CATCH_UP_BLOCKS] blocks or [CATCH_UP_TXS] transactions in one SQLite
 /// transaction. Returns the new indexed height, or `None` when the index is
 /// up to date.
+///
+/// The blocks are read first, then the access records they appended, in one
+/// read of the access log from the index's cursor (see `access_log.rs`),
+/// then the state records of each block.
 pub async fn index_next<S: ChainSource>(
     index: &mut Index,
     source: &S,
@@ -65,20 +81,40 @@ pub async fn index_next<S: ChainSource>(
         return Ok(Some(0));
     };
     let target = source.height().min(indexed + CATCH_UP_BLOCKS);
-    let mut batch: Vec<BlockChanges> = Vec::new();
+    let mut blocks: Vec<Fetched<S::Block>> = Vec::new();
     let mut txs = 0;
     for height in indexed + 1..=target {
-        match prepare(index, source, height).await {
+        match fetch_block(source, height).await {
             Ok(block) => {
-                txs += block.txs.len();
-                batch.push(block);
+                txs += block.hashes.len();
+                blocks.push(block);
             }
-            Err(e) if batch.is_empty() => return Err(e),
+            Err(e) if blocks.is_empty() => return Err(e),
             // Keep what is ready; the error comes back on the next call.
             Err(_) => break,
         }
         if txs >= CATCH_UP_TXS {
             break;
+        }
+    }
+    if blocks.is_empty() {
+        return Ok(None);
+    }
+
+    // Genesis is indexed, so the cursor is there.
+    let mut log = LogReader::new(index.access_cursor()?.unwrap_or(FIRST_LOCATION));
+    let span = blocks
+        .iter()
+        .map(|b| access_log::span(b.accesses.len()))
+        .sum();
+    log.read(source, indexed + 1, span).await?;
+
+    let mut batch: Vec<BlockChanges> = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        match prepare(index, source, &block, &mut log).await {
+            Ok(changes) => batch.push(changes),
+            Err(e) if batch.is_empty() => return Err(e),
+            Err(_) => break,
         }
     }
     let Some(last) = batch.last().map(|b| b.height) else {
@@ -88,15 +124,20 @@ pub async fn index_next<S: ChainSource>(
     Ok(Some(last))
 }
 
-/// Reads block `height` and the records its transactions touched. (The
-/// index is borrowed mutably, though only read, so that the future is `Send`:
-/// a connection is not `Sync`.)
-async fn prepare<S: ChainSource>(
-    index: &mut Index,
+/// A finalized block, the hashes of its transactions, and the access
+/// records they appended.
+struct Fetched<B> {
+    block: B,
+    hashes: Vec<Digest>,
+    accesses: Vec<Expected>,
+}
+
+/// Reads block `height`.
+async fn fetch_block<S: ChainSource>(
     source: &S,
     height: u64,
-) -> Result<BlockChanges, FollowError> {
-    let block = source
+) -> Result<Fetched<S::Block>, FollowError> {
+    let fetched = source
         .block(height)
         .await
         .map_err(|e| FollowError::Source {
@@ -107,7 +148,7 @@ async fn prepare<S: ChainSource>(
             height,
             what: "block".into(),
         })?;
-    let block: &Block = block.borrow();
+    let block: &Block = fetched.borrow();
     if block.height != height {
         return Err(FollowError::Malformed {
             height,
@@ -115,11 +156,32 @@ async fn prepare<S: ChainSource>(
             message: format!("it is block {}", block.height),
         });
     }
-
     let hashes: Vec<Digest> = block.txs.iter().map(|tx| tx.hash()).collect();
+    let accesses = access_log::expected(&block.txs, &hashes);
+    Ok(Fetched {
+        block: fetched,
+        hashes,
+        accesses,
+    })
+}
+
+/// The changes of one block: its access records from `log`, then the state
+/// records its transactions touched. (The index is borrowed mutably, though
+/// only read, so that the future is `Send`: a connection is not `Sync`.)
+async fn prepare<S: ChainSource>(
+    index: &mut Index,
+    source: &S,
+    fetched: &Fetched<S::Block>,
+    log: &mut LogReader,
+) -> Result<BlockChanges, FollowError> {
+    let block: &Block = fetched.block.borrow();
+    let height = block.height;
+    let hashes = &fetched.hashes;
+    let accesses = log.take(height, &fetched.accesses)?;
+
     let mut wants = Wants::default();
-    for (i, (tx, hash)) in block.txs.iter().zip(&hashes).enumerate() {
-        tx_wants(tx, *hash, height, i as u32, &mut wants);
+    for (tx, hash) in block.txs.iter().zip(hashes) {
+        tx_wants(tx, *hash, &mut wants);
     }
     let mut changes = fetch(source, height, wants.take()).await?;
     // While catching up, asset history read for an earlier block of the
@@ -137,17 +199,18 @@ async fn prepare<S: ChainSource>(
         changes.extend(fetch(source, height, more).await?);
     }
 
-    let refusals: HashMap<Digest, Refusal> = changes
+    let refusals: HashMap<Digest, Refusal> = accesses
         .iter()
         .filter_map(|c| match c {
             Change::Access { record, .. } => record.refusal.map(|r| (record.id, r)),
             _ => None,
         })
         .collect();
+    changes.extend(accesses);
     let txs = block
         .txs
         .iter()
-        .zip(&hashes)
+        .zip(hashes)
         .enumerate()
         .map(|(i, (tx, hash))| TxEntry {
             hash: *hash,
@@ -163,6 +226,7 @@ async fn prepare<S: ChainSource>(
         digest: block.digest(),
         parent: block.parent,
         timestamp_ms: block.timestamp_ms,
+        access_cursor: log.cursor(),
         txs,
         changes,
     })
@@ -180,6 +244,7 @@ async fn index_genesis<S: ChainSource>(index: &mut Index, source: &S) -> Result<
         digest: genesis.digest(),
         parent: genesis.digest(),
         timestamp_ms: genesis.timestamp_ms,
+        access_cursor: FIRST_LOCATION,
         txs: Vec::new(),
         changes,
     };
@@ -240,8 +305,10 @@ pub async fn catch_up<S: ChainSource>(index: &mut Index, source: &S) -> Result<u
 
 /// Follows the chain until `shutdown` completes: catches up block by block,
 /// then polls for new finalized heights every [POLL_INTERVAL]. While the
-/// chain cannot serve a block or a record it waits and tries again; a
-/// malformed record or a database error stops it with that error.
+/// chain cannot serve a block, a record or the access log that far it waits
+/// and tries again; a malformed record, an access log that disagrees with
+/// the blocks ([FollowError::AccessLogMismatch]) or a database error stops
+/// it with that error.
 ///
 /// Writing a block to SQLite is synchronous and can take a while on a large
 /// block: the node runs this future on a task of its own, never on a task

@@ -22,6 +22,8 @@ pub(crate) const META_LAYOUT: &str = "layout_version";
 pub(crate) const META_GENESIS: &str = "genesis";
 pub(crate) const META_HEIGHT: &str = "height";
 pub(crate) const META_TIP: &str = "tip";
+/// The next location of the access log to read (see `BlockChanges::access_cursor`).
+pub(crate) const META_ACCESS_CURSOR: &str = "access_cursor";
 
 /// Settings of every connection.
 pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {

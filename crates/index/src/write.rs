@@ -23,9 +23,9 @@ CREATE TEMP TABLE IF NOT EXISTS fts_pending (
     fields TEXT NOT NULL
 );";
 
-const INSERT_ACCESS: &str = "INSERT INTO access (seq, channel, permission_key, permission,
-         owner_org, consumer_org, item, refused, record)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+const INSERT_ACCESS: &str = "INSERT INTO access (seq, location, channel, permission_key,
+         permission, owner_org, consumer_org, item, refused, record)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
      ON CONFLICT DO NOTHING";
 const INSERT_ACCESS_SUBJECT: &str =
     "INSERT OR IGNORE INTO access_subjects (subject_key, access) VALUES (?1, ?2)";
@@ -201,8 +201,9 @@ fn write_change<'b>(
         Change::Access {
             channel,
             position,
+            location,
             record,
-        } => writer.write_access(channel, *position, record),
+        } => writer.write_access(channel, *position, *location, record),
         Change::Notary { channel, record } => upsert(
             conn,
             "INSERT INTO notary (channel, digest, record) VALUES (?1, ?2, ?3)
@@ -239,11 +240,13 @@ impl<'b> BlockWriter<'_, 'b, '_> {
         &mut self,
         channel: &ChannelId,
         position: u64,
+        location: u64,
         record: &'b AccessRecord,
     ) -> rusqlite::Result<()> {
         let seq = int(position);
         let inserted = self.access.execute(params![
             seq,
+            int(location),
             channel.as_str(),
             key64(&record.permission),
             record.permission.as_ref(),

@@ -1,11 +1,17 @@
 //! The index over a real ledger: every kind of transaction executed by the
 //! state crate's rules, indexed through [ChainSource] as the node does, then
 //! queried. Also: a rebuild from scratch answers the same, a restart
-//! resumes, pagination is exact, hostile search text is harmless, and bad
-//! data from the chain stops the follower with an error.
+//! resumes (at the next block and access log location), pagination is
+//! exact, hostile search text is harmless, and bad data from the chain (a
+//! record that does not decode, an access log that disagrees with the
+//! blocks) stops the follower with an error.
 
+use commonware_codec::Encode as _;
 use commonware_cryptography::Signer as _;
-use dirchain_index::{ChainSource, FollowError, Index, Queries, catch_up, follow};
+use dirchain_index::{
+    ACCESS_LOG_READ, AccessLogRead, ChainSource, FollowError, Index, Queries, catch_up, follow,
+    index_next,
+};
 use dirchain_schema::records::*;
 use dirchain_state::{Outcome, testkit::*};
 use dirchain_types::{
@@ -13,6 +19,7 @@ use dirchain_types::{
     domain::{FieldSpec, FieldType, OpenClass, Role, Sensitivity, ShareClass, UpdateFrequency},
     ids::{Digest, SubjectRef, sha256},
     keys::StateKey,
+    records::LoggedAccess,
     tx::*,
 };
 use serde::Serialize;
@@ -24,16 +31,53 @@ use std::{
 
 const DAY: u64 = 24 * HOUR_MS;
 
-/// A chain in memory: the testkit's state machine, and the blocks it made.
-#[derive(Clone, Default)]
+/// A chain in memory: the testkit's state machine, the blocks it made, and
+/// its access log laid out as a node's: the initial commit at 0, then per
+/// block that recorded accesses its records and a block-closing commit.
+#[derive(Clone)]
 struct Chain {
     world: Arc<Mutex<World>>,
     blocks: Arc<Mutex<Vec<Block>>>,
+    /// The encoded records; `None` for commits.
+    log: Arc<Mutex<Vec<Option<Vec<u8>>>>>,
+    /// The log's size after each block (height 1 first).
+    log_sizes: Arc<Mutex<Vec<u64>>>,
 }
 
 impl Chain {
     fn new() -> Self {
-        Self::default()
+        Self {
+            world: Default::default(),
+            blocks: Default::default(),
+            log: Arc::new(Mutex::new(vec![None])),
+            log_sizes: Default::default(),
+        }
+    }
+
+    /// The log's size once block `height` is final (1 at genesis).
+    fn log_size_at(&self, height: u64) -> u64 {
+        match height.checked_sub(1) {
+            None => 1,
+            Some(i) => self.log_sizes.lock().unwrap()[i as usize],
+        }
+    }
+
+    /// Where the log holds the access record of transaction `tx`.
+    fn location(&self, tx: &Digest) -> u64 {
+        let log = self.log.lock().unwrap();
+        let at = log.iter().position(|op| {
+            op.as_ref().is_some_and(|bytes| {
+                let logged: LoggedAccess = decode(bytes);
+                logged.record.id == *tx
+            })
+        });
+        at.expect("the transaction recorded an access") as u64
+    }
+
+    /// Reads the log as a node does: every record of `from..from + count`
+    /// below the log's size.
+    fn read_log(&self, from: u64, count: u64) -> AccessLogRead {
+        serve(&self.log.lock().unwrap(), from, count)
     }
 
     /// Signs `payload` as `signer` at the signer's next nonce.
@@ -46,7 +90,15 @@ impl Chain {
     fn finalize(&self, txs: Vec<SignedTx>) -> Vec<(Digest, Outcome)> {
         let mut world = self.world.lock().unwrap();
         let mut blocks = self.blocks.lock().unwrap();
+        let logged = world.access_log.len();
         let (results, included) = world.block_included(txs);
+        let mut log = self.log.lock().unwrap();
+        let appended = &world.access_log[logged..];
+        if !appended.is_empty() {
+            log.extend(appended.iter().map(|a| Some(a.encode().to_vec())));
+            log.push(None);
+        }
+        self.log_sizes.lock().unwrap().push(log.len() as u64);
         let results: Vec<_> = results
             .into_iter()
             .map(|r| r.expect("transaction applies"))
@@ -94,6 +146,28 @@ impl ChainSource for Chain {
         let world = self.world.lock().unwrap();
         Ok(keys.iter().map(|k| world.state.get(k).cloned()).collect())
     }
+
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, String> {
+        Ok(self.read_log(from, count))
+    }
+}
+
+/// What a node answers for locations `from..from + count` of `log`.
+fn serve(log: &[Option<Vec<u8>>], from: u64, count: u64) -> AccessLogRead {
+    assert!(count <= ACCESS_LOG_READ, "{count} locations asked at once");
+    let size = log.len() as u64;
+    let end = from.saturating_add(count).min(size);
+    AccessLogRead {
+        log_size: size,
+        records: (from..end)
+            .filter_map(|at| log[at as usize].clone().map(|bytes| (at, bytes)))
+            .collect(),
+    }
+}
+
+fn decode<T: commonware_codec::Read<Cfg = ()>>(bytes: &[u8]) -> T {
+    use commonware_codec::Decode as _;
+    T::decode_cfg(commonware_codec::Copying(bytes), &()).unwrap()
 }
 
 /// What the scenario made, for the assertions.
@@ -665,6 +739,38 @@ async fn every_kind_of_transaction_is_indexed_and_queryable() {
     let unknown = q.access(&made.unknown_access).unwrap().unwrap();
     assert_eq!(unknown.refusal.as_deref(), Some("unknown-permission"));
     assert_eq!(unknown.consumer_org, None);
+    // Each at its location of the access log: the first two recorded in one
+    // block, in transaction order; the first record of all at 1.
+    assert_eq!(allowed.location, 1);
+    assert_eq!(unknown.location, 2);
+    let revoked = q.access(&made.revoked_access).unwrap().unwrap();
+    for (view, id) in [
+        (&allowed, made.allowed_access),
+        (&refused, made.refused_access),
+        (&unknown, made.unknown_access),
+        (&revoked, made.revoked_access),
+    ] {
+        assert_eq!(view.location, chain.location(&id), "{id}");
+    }
+    assert_eq!(refused.location, 4, "after the first block's commit at 3");
+    assert_eq!(
+        q.accesses(&AccessQuery::default())
+            .unwrap()
+            .items
+            .iter()
+            .map(|a| a.location)
+            .collect::<Vec<_>>(),
+        [
+            revoked.location,
+            refused.location,
+            unknown.location,
+            allowed.location
+        ]
+    );
+    let subject = q
+        .subject_accesses(&made.person, &PageQuery::default())
+        .unwrap();
+    assert_eq!(subject.items.last().unwrap().location, allowed.location);
     let accesses = |query: AccessQuery| -> Vec<String> {
         q.accesses(&query)
             .unwrap()
@@ -971,7 +1077,15 @@ async fn a_restart_resumes_at_the_next_block() {
     }
     let mut index = open(&path);
     assert_eq!(index.indexed_height().unwrap(), Some(half));
+    assert_eq!(
+        index.access_cursor().unwrap(),
+        Some(chain.log_size_at(half))
+    );
     assert_eq!(catch_up(&mut index, &chain).await.unwrap(), chain.height());
+    assert_eq!(
+        index.access_cursor().unwrap(),
+        Some(chain.log_size_at(chain.height()))
+    );
     let mut fresh = open(&dir.path().join("fresh.sqlite"));
     catch_up(&mut fresh, &chain).await.unwrap();
     let now = chain.now();
@@ -979,6 +1093,80 @@ async fn a_restart_resumes_at_the_next_block() {
         answers(&index.queries().unwrap(), &made, now),
         answers(&fresh.queries().unwrap(), &made, now)
     );
+}
+
+/// Stopped after every block, and again after each of several at once, the
+/// follower resumes at the access log location where the last block it
+/// indexed ended, whether or not that block recorded accesses.
+#[tokio::test]
+async fn a_restart_anywhere_resumes_at_the_right_location_of_the_access_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.sqlite");
+    let chain = Chain::new();
+    let made = scenario(&chain, || {});
+    // More accesses, several per block, and blocks without any between.
+    for round in 0..3 {
+        let txs = ["police.consumer", "health.gateway"]
+            .iter()
+            .map(|signer| {
+                chain.tx(
+                    signer,
+                    access(made.births_request, &["district"], &[&format!("r{round}")]),
+                )
+            })
+            .collect();
+        chain.finalize(txs);
+        chain.finalize(vec![]);
+    }
+    let mut height = 0;
+    for step in [
+        1, 1, 2, 3, 1, 5, 1, 1, 4, 1, 2, 1, 1, 1, 7, 1, 1, 2, 1, 1, 1,
+    ] {
+        let mut index = open(&path);
+        height = (height + step).min(chain.height());
+        catch_up(&mut index, &Capped(chain.clone(), height))
+            .await
+            .unwrap();
+        assert_eq!(index.indexed_height().unwrap(), Some(height));
+        assert_eq!(
+            index.access_cursor().unwrap(),
+            Some(chain.log_size_at(height)),
+            "at {height}"
+        );
+    }
+    let mut index = open(&path);
+    catch_up(&mut index, &chain).await.unwrap();
+    let mut fresh = open(&dir.path().join("fresh.sqlite"));
+    catch_up(&mut fresh, &chain).await.unwrap();
+    let now = chain.now();
+    assert_eq!(
+        answers(&index.queries().unwrap(), &made, now),
+        answers(&fresh.queries().unwrap(), &made, now)
+    );
+    let locations = |index: &Index| -> Vec<u64> {
+        all(|cursor| {
+            index
+                .queries()
+                .unwrap()
+                .accesses(&AccessQuery {
+                    cursor,
+                    ..Default::default()
+                })
+                .unwrap()
+        })
+        .into_iter()
+        .map(|a| a.location)
+        .collect()
+    };
+    let resumed = locations(&index);
+    assert_eq!(resumed, locations(&fresh));
+    assert_eq!(resumed.len(), 4 + 6);
+    assert!(resumed.windows(2).all(|w| w[0] > w[1]), "{resumed:?}");
+    // Every record the log holds, each once.
+    let log = chain.read_log(0, 1_000);
+    let mut held: Vec<u64> = log.records.iter().map(|(at, _)| *at).collect();
+    held.reverse();
+    assert_eq!(resumed, held);
 }
 
 #[tokio::test]
@@ -1196,6 +1384,11 @@ impl ChainSource for Capped {
     async fn records(&self, keys: Vec<StateKey>) -> Result<Vec<Option<Vec<u8>>>, String> {
         self.0.records(keys).await
     }
+
+    /// The whole log: it may be ahead of the blocks being indexed.
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, String> {
+        self.0.access_records(from, count).await
+    }
 }
 
 /// A chain whose state returns garbage for every record.
@@ -1215,6 +1408,14 @@ impl ChainSource for Corrupt {
 
     async fn records(&self, keys: Vec<StateKey>) -> Result<Vec<Option<Vec<u8>>>, String> {
         Ok(keys.iter().map(|_| Some(vec![0xff; 3])).collect())
+    }
+
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, String> {
+        let mut read = self.0.read_log(from, count);
+        for (_, bytes) in &mut read.records {
+            *bytes = vec![0xff; 3];
+        }
+        Ok(read)
     }
 }
 
@@ -1252,6 +1453,10 @@ impl ChainSource for Lagging {
     async fn records(&self, keys: Vec<StateKey>) -> Result<Vec<Option<Vec<u8>>>, String> {
         Ok(vec![None; keys.len()])
     }
+
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, String> {
+        Ok(serve(&[None], from, count))
+    }
 }
 
 #[tokio::test]
@@ -1266,4 +1471,179 @@ async fn a_record_not_yet_committed_is_waited_for() {
         None,
         "nothing half-applied"
     );
+}
+
+/// A chain whose state is up to date but whose access log holds nothing
+/// past its initial commit yet (the node appends a final block's records
+/// before it commits its state, but a source may serve them later).
+struct LogLagging(Chain);
+
+impl ChainSource for LogLagging {
+    type Error = String;
+    type Block = Block;
+
+    fn height(&self) -> u64 {
+        self.0.height()
+    }
+
+    async fn block(&self, height: u64) -> Result<Option<Block>, String> {
+        self.0.block(height).await
+    }
+
+    async fn records(&self, keys: Vec<StateKey>) -> Result<Vec<Option<Vec<u8>>>, String> {
+        self.0.records(keys).await
+    }
+
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, String> {
+        Ok(serve(&[None], from, count))
+    }
+}
+
+/// The first block that recorded accesses.
+fn first_access_block(chain: &Chain) -> u64 {
+    (1..=chain.height())
+        .find(|h| chain.log_size_at(*h) > 1)
+        .expect("the scenario records accesses")
+}
+
+#[tokio::test]
+async fn access_records_not_yet_in_the_log_are_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Chain::new();
+    let made = scenario(&chain, || {});
+    let first = first_access_block(&chain);
+    let mut index = open(&dir.path().join("index.sqlite"));
+    let err = catch_up(&mut index, &LogLagging(chain.clone()))
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert!(
+        matches!(err, FollowError::Unavailable { height, .. } if height == first),
+        "{err}"
+    );
+    assert_eq!(
+        index.indexed_height().unwrap(),
+        Some(first - 1),
+        "the blocks before it are indexed, nothing of it"
+    );
+    assert_eq!(index.access_cursor().unwrap(), Some(1));
+    assert!(
+        index
+            .queries()
+            .unwrap()
+            .access(&made.allowed_access)
+            .unwrap()
+            .is_none()
+    );
+    // Once the log has it, the follower goes on.
+    assert_eq!(catch_up(&mut index, &chain).await.unwrap(), chain.height());
+    assert_eq!(
+        index.access_cursor().unwrap(),
+        Some(chain.log_size_at(chain.height()))
+    );
+}
+
+/// A chain whose access log holds the records of one block in another order
+/// than the block's transactions.
+struct Swapped(Chain, u64);
+
+impl ChainSource for Swapped {
+    type Error = String;
+    type Block = Block;
+
+    fn height(&self) -> u64 {
+        self.0.height()
+    }
+
+    async fn block(&self, height: u64) -> Result<Option<Block>, String> {
+        self.0.block(height).await
+    }
+
+    async fn records(&self, keys: Vec<StateKey>) -> Result<Vec<Option<Vec<u8>>>, String> {
+        self.0.records(keys).await
+    }
+
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, String> {
+        let mut log = self.0.log.lock().unwrap().clone();
+        let at = self.1 as usize;
+        log.swap(at, at + 1);
+        Ok(serve(&log, from, count))
+    }
+}
+
+#[tokio::test]
+async fn an_access_log_that_disagrees_with_the_blocks_stops_the_follower() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Chain::new();
+    let made = scenario(&chain, || {});
+    let first = first_access_block(&chain);
+    // The allowed and the unknown access, recorded in that order.
+    let swapped = Swapped(chain.clone(), chain.location(&made.allowed_access));
+    let index = open(&dir.path().join("index.sqlite"));
+    let q = index.queries().unwrap();
+    let result = follow(index, swapped, std::future::pending()).await;
+    match result {
+        Err(
+            ref e @ FollowError::AccessLogMismatch {
+                height, location, ..
+            },
+        ) => {
+            assert!(!e.is_retryable());
+            assert_eq!((height, location), (first, 1));
+            assert!(e.to_string().contains("access log"), "{e}");
+        }
+        other => panic!("expected an access log mismatch, got {other:?}"),
+    }
+    assert_eq!(
+        q.indexed_height().unwrap(),
+        first - 1,
+        "nothing of the block"
+    );
+    assert!(q.access(&made.allowed_access).unwrap().is_none());
+    assert!(q.access(&made.unknown_access).unwrap().is_none());
+
+    // A log whose records are right but whose block boundaries are not: a
+    // commit missing after the first block, read as part of the next.
+    let mut index = open(&dir.path().join("boundaries.sqlite"));
+    let merged = Merged(chain.clone(), chain.log_size_at(first) - 1);
+    let mut steps = 0;
+    let err = loop {
+        match index_next(&mut index, &merged).await {
+            Ok(Some(_)) => steps += 1,
+            Ok(None) => panic!("indexed a log that disagrees"),
+            Err(e) => break e,
+        }
+        assert!(steps < 100);
+    };
+    assert!(
+        matches!(err, FollowError::AccessLogMismatch { .. }),
+        "{err}"
+    );
+    assert!(index.indexed_height().unwrap() < Some(chain.height()));
+}
+
+/// A chain whose access log lacks the block-closing commit at location `.1`.
+struct Merged(Chain, u64);
+
+impl ChainSource for Merged {
+    type Error = String;
+    type Block = Block;
+
+    fn height(&self) -> u64 {
+        self.0.height()
+    }
+
+    async fn block(&self, height: u64) -> Result<Option<Block>, String> {
+        self.0.block(height).await
+    }
+
+    async fn records(&self, keys: Vec<StateKey>) -> Result<Vec<Option<Vec<u8>>>, String> {
+        self.0.records(keys).await
+    }
+
+    async fn access_records(&self, from: u64, count: u64) -> Result<AccessLogRead, String> {
+        let mut log = self.0.log.lock().unwrap().clone();
+        assert_eq!(log.remove(self.1 as usize), None, "a commit");
+        Ok(serve(&log, from, count))
+    }
 }

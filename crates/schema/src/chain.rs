@@ -1,6 +1,7 @@
 //! Documents about the chain itself: status, transactions, accounts, blocks,
 //! proofs and errors.
 
+use crate::records::AccessView;
 use dirchain_types::block::BlockHeader;
 use serde::{Deserialize, Serialize};
 
@@ -177,7 +178,7 @@ pub struct Account {
 }
 
 /// A block header as JSON. The authoritative form is `header_hex` of
-/// [BlockInfo] and [Proof]: a verifier hashes those bytes.
+/// [BlockInfo], [Proof] and [AccessProof]: a verifier hashes those bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Header {
@@ -235,6 +236,32 @@ pub struct Proof {
     /// The codec-encoded record, or null if the key holds nothing.
     pub value_hex: Option<String>,
     /// The codec-encoded `StateProof` against `header.state_root`.
+    pub proof_hex: String,
+    pub height: u64,
+    pub header: Header,
+    pub header_hex: String,
+    pub certificate_hex: String,
+}
+
+/// `GET /v1/access-log/{location}`: the access record at a location of the
+/// access log, with everything a client needs to check it knowing only the
+/// validator set. Access records are not kept under state keys: each is
+/// appended to the access log, an append-only authenticated log whose head
+/// (size and root) the state holds, and is named by its location there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessProof {
+    /// The record's position in the access log.
+    pub location: u64,
+    /// The codec-encoded `LoggedAccess` (the record and its channel): the
+    /// bytes the proof proves at `location`.
+    pub value_hex: String,
+    /// `value_hex` decoded, as `GET /v1/access/{id}` shows it (less what
+    /// only the index knows). A verifier decodes `value_hex` itself.
+    pub record: AccessView,
+    /// The codec-encoded `AccessProof` against `header.state_root`: the
+    /// access log's head under the state root, then the record at
+    /// `location` under the head's log root.
     pub proof_hex: String,
     pub height: u64,
     pub header: Header,

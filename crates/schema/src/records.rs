@@ -398,6 +398,9 @@ pub struct AccessView {
     pub channel: String,
     /// The hash of the recording transaction (hex).
     pub id: String,
+    /// Where the record is in the access log: ask
+    /// `GET /v1/access-log/{location}` for its proof.
+    pub location: u64,
     /// The permission it names (hex), which may not exist.
     pub permission: String,
     /// The recording key (hex).
@@ -426,10 +429,12 @@ pub struct AccessView {
 }
 
 impl AccessView {
-    pub fn from_record(channel: &ChannelId, a: &AccessRecord) -> Self {
+    /// The view of `a`, recorded in `channel`, at `location` of the access log.
+    pub fn from_record(channel: &ChannelId, a: &AccessRecord, location: u64) -> Self {
         Self {
             channel: channel.to_string(),
             id: a.id.to_string(),
+            location,
             permission: a.permission.to_string(),
             recorder: a.recorder.to_string(),
             recorder_org: a.recorder_org.to_string(),
@@ -1000,8 +1005,9 @@ mod tests {
             at: 1_000,
             refusal: Some(Refusal::UnknownPermission),
         };
-        let json = serde_json::to_value(AccessView::from_record(&id("main"), &record)).unwrap();
+        let json = serde_json::to_value(AccessView::from_record(&id("main"), &record, 7)).unwrap();
         assert_eq!(json["id"], "01".repeat(32));
+        assert_eq!(json["location"], 7);
         assert_eq!(json["subject_refs"][0], "ab".repeat(32));
         assert_eq!(json["refusal"], "unknown-permission");
         assert_eq!(json["owner_org"], serde_json::Value::Null);

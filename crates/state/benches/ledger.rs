@@ -16,7 +16,9 @@ use commonware_codec::Encode;
 use commonware_cryptography::{BatchEntry, BatchVerifier, Signer as _, Verifier as _};
 use commonware_parallel::{Rayon, Sequential, Strategy};
 use commonware_runtime::{Runner as _, Supervisor as _, tokio};
-use dirchain_state::{Executor, Ledger, store::StateProof, testkit::*, verify_txs_with};
+use dirchain_state::{
+    Executor, Ledger, access_log::AccessProof, store::StateProof, testkit::*, verify_txs_with,
+};
 use dirchain_types::{
     block::BlockContext,
     domain::Role,
@@ -289,7 +291,6 @@ fn main() {
         let mut height = world.height;
         let mut now = world.now;
         let mut figures = Vec::new();
-        let mut access_keys: Vec<StateKey> = Vec::new();
         for (size, blocks) in series {
             let mut block_ms = Vec::new();
             let mut exec_ms = Vec::new();
@@ -309,18 +310,13 @@ fn main() {
                 let writes = executor.finish();
                 let executed = start.elapsed();
                 ledger
-                    .commit_writes(height, writes)
+                    .commit_block(height, writes)
                     .await
                     .expect("block commits");
                 exec_ms.push(executed.as_secs_f64() * 1e3);
                 let elapsed = start.elapsed();
                 block_ms.push(elapsed.as_secs_f64() * 1e3);
                 rates.push(rate(block.len(), elapsed));
-                access_keys.extend(
-                    block
-                        .iter()
-                        .map(|tx| keys::access_key(&World::main(), &tx.hash())),
-                );
             }
             figures.push(ExecutionFigures {
                 block_size: size,
@@ -331,38 +327,77 @@ fn main() {
         }
 
         eprintln!("3/3 proofs...");
-        let sample: Vec<StateKey> = access_keys
-            .iter()
-            .step_by((access_keys.len() / PROOF_SAMPLE).max(1))
-            .take(PROOF_SAMPLE)
-            .copied()
-            .collect();
-        let absent: Vec<StateKey> = (0..sample.len())
-            .map(|i| keys::access_key(&World::main(), &sha256(&[&i.to_be_bytes()])))
+        // Access records, by location in the access log (every block's records, then its
+        // commit: locations that hold no record are skipped), and absent state keys.
+        let size = ledger.access_log_head().size;
+        let step = (size / PROOF_SAMPLE as u64).max(1);
+        let mut records = Vec::new();
+        for location in (1..size).step_by(step as usize) {
+            let found = ledger.access_records(location, 1).await.expect("read");
+            records.extend(found);
+        }
+        records.truncate(PROOF_SAMPLE);
+        let absent: Vec<StateKey> = (0..records.len())
+            .map(|i| keys::notary_key(&World::main(), &sha256(&[&i.to_be_bytes()])))
             .collect();
         let root = ledger.root();
         let mut proof_rows = Vec::new();
-        for (label, keys) in [("inclusion", &sample), ("exclusion", &absent)] {
-            let mut gen_rates = Vec::new();
-            let mut verify_rates = Vec::new();
-            let mut proofs: Vec<StateProof> = Vec::new();
-            for _ in 0..settings.repetitions {
-                let start = Instant::now();
-                proofs = Vec::with_capacity(keys.len());
-                for key in keys.iter() {
-                    proofs.push(ledger.prove(key).await.expect("proof"));
-                }
-                gen_rates.push(rate(keys.len(), start.elapsed()));
-                let start = Instant::now();
-                for (proof, key) in proofs.iter().zip(keys.iter()) {
-                    let value = proof.verify(&root, key).expect("proof verifies");
-                    assert_eq!(value.is_some(), label == "inclusion");
-                }
-                verify_rates.push(rate(keys.len(), start.elapsed()));
+
+        let mut gen_rates = Vec::new();
+        let mut verify_rates = Vec::new();
+        let mut proofs: Vec<AccessProof> = Vec::new();
+        for _ in 0..settings.repetitions {
+            let start = Instant::now();
+            proofs = Vec::with_capacity(records.len());
+            for (location, _) in &records {
+                let (_, proof) = ledger
+                    .prove_access(*location)
+                    .await
+                    .expect("proof")
+                    .expect("a record is there");
+                proofs.push(proof);
             }
-            let size = median(proofs.iter().map(|p| p.encode().len() as f64).collect());
-            proof_rows.push((label, median(gen_rates), median(verify_rates), size));
+            gen_rates.push(rate(records.len(), start.elapsed()));
+            let start = Instant::now();
+            for (proof, (location, record)) in proofs.iter().zip(&records) {
+                proof
+                    .verify(&root, *location, record)
+                    .expect("proof verifies");
+            }
+            verify_rates.push(rate(records.len(), start.elapsed()));
         }
+        let size = median(proofs.iter().map(|p| p.encode().len() as f64).collect());
+        proof_rows.push((
+            "access record (log)",
+            median(gen_rates),
+            median(verify_rates),
+            size,
+        ));
+
+        let mut gen_rates = Vec::new();
+        let mut verify_rates = Vec::new();
+        let mut proofs: Vec<StateProof> = Vec::new();
+        for _ in 0..settings.repetitions {
+            let start = Instant::now();
+            proofs = Vec::with_capacity(absent.len());
+            for key in &absent {
+                proofs.push(ledger.prove(key).await.expect("proof"));
+            }
+            gen_rates.push(rate(absent.len(), start.elapsed()));
+            let start = Instant::now();
+            for (proof, key) in proofs.iter().zip(&absent) {
+                let value = proof.verify(&root, key).expect("proof verifies");
+                assert!(value.is_none(), "absent key proven absent");
+            }
+            verify_rates.push(rate(absent.len(), start.elapsed()));
+        }
+        let size = median(proofs.iter().map(|p| p.encode().len() as f64).collect());
+        proof_rows.push((
+            "absent state key (exclusion)",
+            median(gen_rates),
+            median(verify_rates),
+            size,
+        ));
         (figures, proof_rows)
     });
 
@@ -398,7 +433,7 @@ fn main() {
         );
     }
     println!();
-    println!("3. State proofs ({PROOF_SAMPLE} keys, state of the run above)");
+    println!("3. Proofs ({PROOF_SAMPLE} each, ledger of the run above)");
     println!("{:<62} {:>12} {:>8}", "", "per second", "ratio");
     for (label, generation, verification, size) in &proofs {
         println!(

@@ -1,12 +1,13 @@
-//! The ledger: the authenticated store plus the rules, block by block.
+//! The ledger: the authenticated store and the access log plus the rules, block by block.
 
 use crate::{
+    access_log::{self, AccessLog, AccessProof, LogLocation},
     error::TxError,
-    exec::{BlockExecution, Executor, Receipt, StateRead, VerifiedTx, execute_block},
+    exec::{BlockExecution, BlockWrites, Executor, Receipt, StateRead, VerifiedTx, execute_block},
     genesis::{GenesisError, genesis_writes},
-    store::{Speculative, StateProof, StateRoot, Store, StoreError},
+    store::{self, StateProof, StateRoot, Store, StoreError},
 };
-use commonware_codec::{Copying, DecodeExt};
+use commonware_codec::{Copying, DecodeExt, Encode};
 use commonware_runtime::{Clock, Metrics, Spawner, Storage};
 use dirchain_types::{
     block::BlockContext,
@@ -14,7 +15,7 @@ use dirchain_types::{
     genesis::Genesis,
     ids::{Digest, PublicKey},
     keys::{self, StateKey},
-    records::{Account, Consortium},
+    records::{AccessLogHead, Account, Consortium},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -38,32 +39,62 @@ pub enum LedgerError {
     Storage(#[from] StoreError),
 }
 
+/// The ledger after a block that is verified but not yet final: its state and its access log,
+/// built on its parent's (or on the committed ones), so that blocks can be executed and checked
+/// ahead of finalization.
+#[derive(Clone, Debug)]
+pub struct BlockState {
+    state: store::Speculative,
+    log: access_log::Speculative,
+}
+
+impl BlockState {
+    /// The block's state root, which commits to its access log as well.
+    pub fn root(&self) -> StateRoot {
+        self.state.root()
+    }
+
+    /// Height of the block.
+    pub fn height(&self) -> u64 {
+        self.state.height()
+    }
+}
+
 /// A block's worth of transactions chosen by a proposer: the ones that apply,
 /// in order, the state they lead to, and why the others were left out.
 #[derive(Debug)]
 pub struct Proposal {
     pub txs: Vec<VerifiedTx>,
     pub receipts: Vec<Receipt>,
-    pub state: Speculative,
+    pub state: BlockState,
     pub excluded: Vec<(Digest, TxError)>,
+}
+
+/// The value of [keys::access_log_key], decoded.
+fn decode_head(bytes: &[u8]) -> Result<AccessLogHead, LedgerError> {
+    AccessLogHead::decode(Copying(bytes))
+        .map_err(|e| LedgerError::Internal(TxError::CorruptState(e.to_string())))
 }
 
 /// A block checked against its parent state, ready to commit once final.
 #[derive(Debug)]
 pub struct Checked {
     pub receipts: Vec<Receipt>,
-    pub state: Speculative,
+    pub state: BlockState,
 }
 
 /// A view of the state: the committed one, or a verified block's on top of it.
 struct At<'a, E: Storage + Clock + Metrics> {
     store: &'a Store<E>,
-    spec: Option<&'a Speculative>,
+    spec: Option<&'a store::Speculative>,
 }
 
 impl<'a, E: Storage + Clock + Metrics> At<'a, E> {
-    fn new(store: &'a Store<E>, spec: Option<&'a Speculative>) -> Self {
-        Self { store, spec }
+    fn new(store: &'a Store<E>, block: Option<&'a BlockState>) -> Self {
+        Self {
+            store,
+            spec: block.map(|b| &b.state),
+        }
     }
 }
 
@@ -75,6 +106,7 @@ impl<E: Storage + Clock + Metrics> StateRead for At<'_, E> {
 
 pub struct Ledger<E: Storage + Clock + Metrics> {
     store: Store<E>,
+    log: AccessLog<E>,
     chain_id: Ident,
 }
 
@@ -85,6 +117,7 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         partition_prefix: &str,
         genesis: &Genesis,
     ) -> Result<Self, LedgerError> {
+        let log_context = context.child("access_log");
         let mut store = Store::open(context, partition_prefix).await?;
         match store.get(&keys::genesis_key()).await? {
             None => {
@@ -101,8 +134,15 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
                 }
             }
         }
+        // The log opens at the size the committed state records, cut back if it got ahead.
+        let head = match store.get(&keys::access_log_key()).await? {
+            Some(bytes) => Some(decode_head(&bytes)?),
+            None => None,
+        };
+        let log = AccessLog::open(log_context, partition_prefix, head).await?;
         Ok(Self {
             store,
+            log,
             chain_id: genesis.chain_id.clone(),
         })
     }
@@ -139,7 +179,7 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
     /// verified block not yet committed) or of the committed state, and the state they lead to.
     pub async fn propose(
         &self,
-        parent: Option<&Speculative>,
+        parent: Option<&BlockState>,
         ctx: BlockContext,
         candidates: Vec<VerifiedTx>,
     ) -> Result<Proposal, LedgerError> {
@@ -158,8 +198,9 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
                 Err(e) => excluded.push((tx.hash(), e)),
             }
         }
-        let writes = executor.finish();
-        let state = self.store.speculate(parent, ctx.height, &writes).await?;
+        let state = self
+            .speculate(parent, ctx.height, executor.finish())
+            .await?;
         Ok(Proposal {
             txs,
             receipts,
@@ -172,16 +213,13 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
     /// root it claims. Changes nothing; the result can be committed once the block is final.
     pub async fn check(
         &self,
-        parent: Option<&Speculative>,
+        parent: Option<&BlockState>,
         ctx: BlockContext,
         txs: &[VerifiedTx],
         claimed_root: StateRoot,
     ) -> Result<Checked, LedgerError> {
         let execution = self.execute(parent, ctx, txs).await?;
-        let state = self
-            .store
-            .speculate(parent, ctx.height, &execution.writes)
-            .await?;
+        let state = self.speculate(parent, ctx.height, execution.writes).await?;
         if state.root() != claimed_root {
             return Err(LedgerError::RootMismatch {
                 claimed: claimed_root,
@@ -194,11 +232,34 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         })
     }
 
+    /// Appends a block's access records to its parent's log and merkleizes its writes, with the
+    /// log's new head when it appended, on its parent's state.
+    async fn speculate(
+        &self,
+        parent: Option<&BlockState>,
+        height: u64,
+        block: BlockWrites,
+    ) -> Result<BlockState, LedgerError> {
+        let BlockWrites {
+            mut writes,
+            appends,
+        } = block;
+        let log = self.log.speculate(parent.map(|p| &p.log), appends).await?;
+        if log.appended() {
+            writes.insert(keys::access_log_key(), Some(log.head().encode().to_vec()));
+        }
+        let state = self
+            .store
+            .speculate(parent.map(|p| &p.state), height, &writes)
+            .await?;
+        Ok(BlockState { state, log })
+    }
+
     /// Executes a block whose transactions must all apply. A fault of this node (storage,
     /// corrupt state) is not the block's fault: it is never reported as an invalid transaction.
     async fn execute(
         &self,
-        parent: Option<&Speculative>,
+        parent: Option<&BlockState>,
         ctx: BlockContext,
         txs: &[VerifiedTx],
     ) -> Result<BlockExecution, LedgerError> {
@@ -214,17 +275,20 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
             })
     }
 
-    /// Makes a checked (or proposed) block's state durable. Its parent must be the committed
-    /// state: blocks are committed in height order.
-    pub async fn commit(&mut self, state: &Speculative) -> Result<StateRoot, LedgerError> {
+    /// Makes a checked (or proposed) block's state and access records durable. Its parent must
+    /// be the committed state: blocks are committed in height order. The log is committed first:
+    /// a node stopped between the two reopens its log at the size the state records.
+    pub async fn commit(&mut self, block: &BlockState) -> Result<StateRoot, LedgerError> {
         let expected = self.height().await? + 1;
-        if state.height() != expected {
+        if block.height() != expected {
             return Err(LedgerError::OutOfOrder {
                 expected,
-                got: state.height(),
+                got: block.height(),
             });
         }
-        Ok(self.store.commit_speculative(state).await?)
+        self.store.check_extends(&block.state)?;
+        self.log.commit(&block.log).await?;
+        Ok(self.store.commit_speculative(&block.state).await?)
     }
 
     /// Executes and commits a block in one step (replay, tests, tools); returns the new root.
@@ -234,10 +298,7 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         txs: &[VerifiedTx],
     ) -> Result<(StateRoot, Vec<Receipt>), LedgerError> {
         let execution = self.execute(None, ctx, txs).await?;
-        let state = self
-            .store
-            .speculate(None, ctx.height, &execution.writes)
-            .await?;
+        let state = self.speculate(None, ctx.height, execution.writes).await?;
         let root = self.commit(&state).await?;
         Ok((root, execution.receipts))
     }
@@ -251,6 +312,18 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
         writes: crate::store::WriteSet,
     ) -> Result<StateRoot, LedgerError> {
         Ok(self.store.commit(height, writes).await?)
+    }
+
+    /// Commits a block's writes and access records executed outside the ledger (by an
+    /// [Executor] over [Ledger::store]): for benchmarks that time execution apart.
+    #[cfg(feature = "testkit")]
+    pub async fn commit_block(
+        &mut self,
+        height: u64,
+        block: BlockWrites,
+    ) -> Result<StateRoot, LedgerError> {
+        let state = self.speculate(None, height, block).await?;
+        self.commit(&state).await
     }
 
     /// Checks a transaction against the committed state as far as it can be checked before it
@@ -270,11 +343,11 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
     /// The signer's next nonce at `at` (or in the committed state).
     pub async fn next_nonce(
         &self,
-        at: Option<&Speculative>,
+        at: Option<&BlockState>,
         signer: &PublicKey,
     ) -> Result<u64, LedgerError> {
         let corrupt = |why: String| LedgerError::Internal(TxError::CorruptState(why));
-        match self.store.get_at(at, &keys::account_key(signer)).await? {
+        match self.get_at(at, &keys::account_key(signer)).await? {
             None => Ok(0),
             Some(bytes) => Account::decode(Copying(bytes.as_slice()))
                 .map(|account| account.next_nonce)
@@ -285,10 +358,10 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
     /// The value of `key` at `at` (or in the committed state).
     pub async fn get_at(
         &self,
-        at: Option<&Speculative>,
+        at: Option<&BlockState>,
         key: &StateKey,
     ) -> Result<Option<Vec<u8>>, LedgerError> {
-        Ok(self.store.get_at(at, key).await?)
+        Ok(self.store.get_at(at.map(|b| &b.state), key).await?)
     }
 
     pub async fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, LedgerError> {
@@ -297,5 +370,34 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
 
     pub async fn prove(&self, key: &StateKey) -> Result<StateProof, LedgerError> {
         Ok(self.store.prove(key).await?)
+    }
+
+    /// The committed access log's size and root (the state holds the same, once anything was
+    /// recorded).
+    pub fn access_log_head(&self) -> AccessLogHead {
+        self.log.head()
+    }
+
+    /// The access records at locations `from..from + count` of the committed log, each with its
+    /// location (at most [access_log::MAX_READ_RECORDS]; block-closing commits are skipped).
+    pub async fn access_records(
+        &self,
+        from: LogLocation,
+        count: u64,
+    ) -> Result<Vec<(LogLocation, Vec<u8>)>, LedgerError> {
+        Ok(self.log.read(from, count).await?)
+    }
+
+    /// The access record at `location` with its proof against the committed state root, or
+    /// `None` if no record is there.
+    pub async fn prove_access(
+        &self,
+        location: LogLocation,
+    ) -> Result<Option<(Vec<u8>, AccessProof)>, LedgerError> {
+        let Some((record, log_proof)) = self.log.prove(location).await? else {
+            return Ok(None);
+        };
+        let head = self.store.prove(&keys::access_log_key()).await?;
+        Ok(Some((record, AccessProof::new(head, log_proof))))
     }
 }

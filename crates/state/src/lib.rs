@@ -10,6 +10,7 @@
 //! Execution reads no clock (block time comes from consensus), iterates no
 //! hash map and uses no floats, so every node computes the same root.
 
+pub mod access_log;
 pub mod error;
 pub mod exec;
 pub mod genesis;
@@ -21,7 +22,7 @@ pub mod testkit;
 pub use dirchain_types as types;
 pub use error::TxError;
 pub use exec::{
-    Executor, Outcome, Receipt, StateRead, VerifiedTx, decode_tx, execute_block, verify_txs,
-    verify_txs_with,
+    BlockWrites, Executor, Outcome, Receipt, StateRead, VerifiedTx, decode_tx, execute_block,
+    verify_txs, verify_txs_with,
 };
 pub use ledger::{Ledger, LedgerError};

@@ -3,7 +3,7 @@
 
 use crate::{
     error::TxError,
-    exec::{Executor, Outcome, VerifiedTx, verify_txs},
+    exec::{BlockWrites, Executor, Outcome, VerifiedTx, verify_txs},
     genesis::genesis_writes,
 };
 use commonware_codec::{DecodeExt, Read};
@@ -13,10 +13,13 @@ use dirchain_types::{
     bounded::{Ident, List, Text},
     domain::{FieldSpec, FieldType, OpenClass, Role, Sensitivity, ShareClass, UpdateFrequency},
     genesis::{Genesis, GenesisOrg},
-    ids::{Digest, PrivateKey, PublicKey, system_channel},
+    ids::{Digest, PrivateKey, PublicKey, sha256, system_channel},
     keys::{self, StateKey},
-    records::{Account, Params},
-    tx::{DeclareDuty, Enroll, Payload, PublishCatalogItem, RequestAccess, SignedTx, Transaction},
+    records::{Account, LoggedAccess, Params},
+    tx::{
+        DeclareDuty, Enroll, Payload, PublishCatalogItem, RecordAccess, RequestAccess, SignedTx,
+        Transaction,
+    },
 };
 use std::collections::BTreeMap;
 
@@ -45,7 +48,7 @@ pub fn fields(names: &[&str]) -> List<Ident, { dirchain_types::limits::MAX_FIELD
 /// Deterministic key for a name, so runs are reproducible.
 pub fn key_for(name: &str) -> PrivateKey {
     let seed = u64::from_be_bytes(
-        dirchain_types::ids::sha256(&[name.as_bytes()]).0[..8]
+        sha256(&[name.as_bytes()]).0[..8]
             .try_into()
             .expect("8 bytes"),
     );
@@ -76,6 +79,8 @@ pub type TxResults = Vec<Result<(Digest, Outcome), TxError>>;
 
 pub struct World {
     pub state: BTreeMap<StateKey, Vec<u8>>,
+    /// The access log's records, in order (without the log's block-closing commits).
+    pub access_log: Vec<LoggedAccess>,
     pub height: u64,
     pub now: u64,
 }
@@ -95,6 +100,7 @@ impl World {
         }
         Self {
             state,
+            access_log: Vec::new(),
             height: 0,
             now: GENESIS_TIME,
         }
@@ -232,13 +238,17 @@ impl World {
             };
             results.push(result);
         }
-        let writes = executor.finish();
+        let BlockWrites { writes, appends } = executor.finish();
         for (k, v) in writes {
             match v {
                 Some(v) => self.state.insert(k, v),
                 None => self.state.remove(&k),
             };
         }
+        self.access_log.extend(appends.iter().map(|bytes| {
+            LoggedAccess::decode(commonware_codec::Copying(bytes.as_slice()))
+                .expect("logged access decodes")
+        }));
         (results, included)
     }
 
@@ -276,11 +286,17 @@ impl World {
     #[track_caller]
     pub fn err(&mut self, signer: &str, payload: impl Into<Payload>) -> TxError {
         let before = self.state.clone();
+        let logged = self.access_log.len();
         match self.submit(signer, payload) {
             Err(e) => {
                 assert_eq!(
                     before, self.state,
                     "a rejected transaction changed the state"
+                );
+                assert_eq!(
+                    logged,
+                    self.access_log.len(),
+                    "a rejected transaction appended to the access log"
                 );
                 e
             }
@@ -292,6 +308,13 @@ impl World {
         self.state.get(key).map(|bytes| {
             T::decode(commonware_codec::Copying(bytes.as_slice())).expect("stored record decodes")
         })
+    }
+
+    /// The access record transaction `tx` appended, if any.
+    pub fn access(&self, tx: &Digest) -> Option<&LoggedAccess> {
+        self.access_log
+            .iter()
+            .find(|logged| logged.record.id == *tx)
     }
 
     pub fn advance(&mut self, ms: u64) {
@@ -308,7 +331,7 @@ impl World {
 /// craft a batch that passes with bad signatures.
 fn batch_rng() -> rand_chacha::ChaCha20Rng {
     use rand_core::SeedableRng;
-    rand_chacha::ChaCha20Rng::from_seed(dirchain_types::ids::sha256(&[b"testkit-batch"]).0)
+    rand_chacha::ChaCha20Rng::from_seed(sha256(&[b"testkit-batch"]).0)
 }
 
 pub fn duty(id_: &str) -> DeclareDuty {
@@ -368,5 +391,21 @@ pub fn request(item_: &str, field_names: &[&str], duty_: &str) -> RequestAccess 
         purpose: text("Vaccination follow-up"),
         requester_duty: id(duty_),
         valid_for_ms: 30 * 24 * HOUR_MS,
+    }
+}
+
+/// An access naming a permission that does not exist: always recorded, as
+/// refused, so it appends to the access log with no setup. `response` varies
+/// the record.
+pub fn unknown_permission_access(response: &[u8]) -> RecordAccess {
+    RecordAccess {
+        permission: sha256(&[b"no such permission"]),
+        subject_refs: list(vec![sha256(&[b"a person"])]),
+        fields: fields(&["district"]),
+        query_digest: sha256(&[b"the query"]),
+        response_digest: sha256(&[response]),
+        record_count: 1,
+        requester: None,
+        refusal: None,
     }
 }

@@ -6,11 +6,15 @@ use commonware_codec::{DecodeExt, Encode};
 use commonware_cryptography::Signer as _;
 use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
 use dirchain_state::{
-    Ledger, LedgerError, TxError, VerifiedTx, store::StateProof, testkit::*, verify_txs,
+    Ledger, LedgerError, TxError, VerifiedTx,
+    access_log::{AccessLog, AccessProof},
+    store::StateProof,
+    testkit::*,
+    verify_txs,
 };
 use dirchain_types::{
     domain::{Role, ShareClass},
-    ids::sha256,
+    ids::{Digest, sha256},
     keys::{self, StateKey},
     records::*,
     tx::*,
@@ -103,6 +107,38 @@ async fn proven<T: commonware_codec::Read<Cfg = ()>>(ledger: &TestLedger, key: &
     T::decode(commonware_codec::Copying(value.as_slice())).unwrap()
 }
 
+/// Every record of the ledger's access log, with its location.
+async fn logged(ledger: &TestLedger) -> Vec<(u64, LoggedAccess)> {
+    let size = ledger.access_log_head().size;
+    let records = ledger.access_records(0, size).await.unwrap();
+    records
+        .into_iter()
+        .map(|(location, bytes)| {
+            (
+                location,
+                LoggedAccess::decode(commonware_codec::Copying(bytes.as_slice())).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The access record of transaction `id`, found in the log and proven against the root.
+async fn proven_access(ledger: &TestLedger, id: &Digest) -> LoggedAccess {
+    let (location, _) = logged(ledger)
+        .await
+        .into_iter()
+        .find(|(_, logged)| logged.record.id == *id)
+        .expect("the access is in the log");
+    let (bytes, proof) = ledger.prove_access(location).await.unwrap().unwrap();
+    // The proof travels over the wire and is checked against the root alone.
+    let proof = AccessProof::decode(proof.encode()).unwrap();
+    let head = proof
+        .verify(&ledger.root(), location, &bytes)
+        .expect("proof verifies");
+    assert_eq!(head, ledger.access_log_head());
+    LoggedAccess::decode(commonware_codec::Copying(bytes.as_slice())).unwrap()
+}
+
 #[test]
 fn every_record_kind_is_provable_against_the_root() {
     run(|ctx| async move {
@@ -168,8 +204,9 @@ fn every_record_kind_is_provable_against_the_root() {
         assert_eq!(item.current.org, id("health"));
         let permission: Permission = proven(&ledger, &keys::permission_key(&ch, &req)).await;
         assert_eq!(permission.expires_at, expires_at);
-        let record: AccessRecord = proven(&ledger, &keys::access_key(&ch, &access_id)).await;
-        assert_eq!(record.refusal, None);
+        let access = proven_access(&ledger, &access_id).await;
+        assert_eq!(access.channel, ch);
+        assert_eq!(access.record.refusal, None);
         let stamp: NotaryRecord = proven(&ledger, &keys::notary_key(&ch, &digest)).await;
         assert_eq!(stamp.height, twin.world.height);
         let asset: Asset = proven(&ledger, &keys::asset_key(&ch, &id("asset/x"))).await;
@@ -192,6 +229,8 @@ fn every_record_kind_is_provable_against_the_root() {
                 "ledger and in-memory execution differ at {key}"
             );
         }
+        let log: Vec<LoggedAccess> = logged(&ledger).await.into_iter().map(|(_, l)| l).collect();
+        assert_eq!(log, twin.world.access_log);
     });
 }
 
@@ -374,4 +413,116 @@ fn two_ledgers_fed_the_same_blocks_agree_and_reopen_where_they_stopped() {
         roots.push(root);
     }
     assert_eq!(roots[0], roots[1]);
+}
+
+/// A ledger with a live permission for `police.consumer` on `health/births`; returns the
+/// permission's id.
+async fn with_permission(ledger: &mut TestLedger, twin: &mut Twin) -> Digest {
+    let request = twin.world.tx(
+        "police.consumer",
+        request("health/births", &["district"], "police/investigation"),
+    );
+    let id = request.hash();
+    twin.block(ledger, vec![request]).await;
+    let expires_at = twin.world.now + 24 * HOUR_MS;
+    let decide = twin.world.tx(
+        "health.steward",
+        DecideAccess {
+            request: id,
+            approve: true,
+            reason: text("ok"),
+            expires_at,
+        },
+    );
+    twin.block(ledger, vec![decide]).await;
+    id
+}
+
+/// `police.consumer`'s accesses `ns` under `permission`, with consecutive nonces, for one block.
+fn accesses(world: &World, permission: Digest, ns: std::ops::Range<u8>) -> Vec<SignedTx> {
+    let key = key_for("police.consumer");
+    let first = world.next_nonce(&key.public_key());
+    ns.enumerate()
+        .map(|(i, n)| {
+            let mut tx = world.tx("police.consumer", access(permission, n));
+            tx.tx.nonce = first + i as u64;
+            tx.tx.sign(&key)
+        })
+        .collect()
+}
+
+fn access(permission: Digest, n: u8) -> RecordAccess {
+    RecordAccess {
+        permission,
+        subject_refs: list(vec![sha256(&[b"person", &[n]])]),
+        fields: fields(&["district"]),
+        query_digest: sha256(&[b"q", &[n]]),
+        response_digest: sha256(&[b"r"]),
+        record_count: 1,
+        requester: None,
+        refusal: None,
+    }
+}
+
+#[test]
+fn a_node_stopped_between_the_log_and_the_state_commit_resumes_where_the_state_is() {
+    run(|ctx| async move {
+        let (mut ledger, world) = standard_ledger(ctx.child("first"), "crash").await;
+        let mut twin = Twin { world };
+        let permission = with_permission(&mut ledger, &mut twin).await;
+        let first = twin.world.tx("police.consumer", access(permission, 1));
+        twin.block(&mut ledger, vec![first]).await;
+        let height = ledger.height().await.unwrap();
+        let recorded = ledger.access_log_head();
+
+        // The next block: its records reach the log, then the node stops before the state.
+        let txs = accesses(&twin.world, permission, 2..4);
+        let (_, included) = twin.world.block_included(txs);
+        let block_ctx = twin.world.context();
+        let proposal = ledger
+            .propose(None, block_ctx, included.clone())
+            .await
+            .unwrap();
+        assert_eq!(proposal.txs.len(), 2);
+        drop(ledger);
+        let mut log = AccessLog::open(ctx.child("crash"), "crash", Some(recorded))
+            .await
+            .unwrap();
+        let appended = twin.world.access_log[1..]
+            .iter()
+            .map(|logged| logged.encode().to_vec())
+            .collect();
+        let spec = log.speculate(None, appended).await.unwrap();
+        log.commit(&spec).await.unwrap();
+        assert_ne!(log.head(), recorded, "the log got ahead of the state");
+        drop(log);
+
+        // Reopened, the ledger is where its state is, and the block applies again.
+        let mut ledger = TestLedger::open(ctx.child("second"), "crash", &genesis())
+            .await
+            .unwrap();
+        assert_eq!(ledger.height().await.unwrap(), height);
+        assert_eq!(ledger.access_log_head(), recorded);
+        let (root, _) = ledger.apply(block_ctx, &included).await.unwrap();
+        assert_eq!(root, proposal.state.root());
+        let log: Vec<LoggedAccess> = logged(&ledger).await.into_iter().map(|(_, l)| l).collect();
+        assert_eq!(log, twin.world.access_log);
+    });
+}
+
+#[test]
+fn access_records_add_no_state_keys() {
+    run(|ctx| async move {
+        let (mut ledger, world) = standard_ledger(ctx, "keys").await;
+        let mut twin = Twin { world };
+        let permission = with_permission(&mut ledger, &mut twin).await;
+        let first = twin.world.tx("police.consumer", access(permission, 1));
+        twin.block(&mut ledger, vec![first]).await;
+        let keys_before = twin.world.state.len();
+        let txs = accesses(&twin.world, permission, 2..50);
+        twin.block(&mut ledger, txs).await;
+        // The signer's account and the log's head are rewritten; nothing is added.
+        assert_eq!(twin.world.state.len(), keys_before);
+        assert_eq!(logged(&ledger).await.len(), 49);
+    });
 }

@@ -287,9 +287,9 @@ fn check_invariants(w: &World, requests: &[Digest], accesses: &[Digest]) {
         );
     }
     for id_ in accesses {
-        let r: AccessRecord = w
-            .get(&keys::access_key(&ch, id_))
-            .expect("every access is recorded");
+        let logged = w.access(id_).expect("every access is recorded");
+        assert_eq!(logged.channel, ch, "recorded in its transaction's channel");
+        let r: &AccessRecord = &logged.record;
         if r.refusal.is_some() {
             continue;
         }

@@ -27,7 +27,7 @@ wire_enum! {
         ItemVersion = 9 => "item-version",
         Request = 10 => "request",
         Permission = 11 => "permission",
-        Access = 12 => "access",
+        AccessLog = 12 => "access-log",
         Notary = 13 => "notary",
         Asset = 14 => "asset",
         AssetEvent = 15 => "asset-event",
@@ -104,8 +104,10 @@ pub fn request_key(channel: &ChannelId, id: &Digest) -> StateKey {
 pub fn permission_key(channel: &ChannelId, id: &Digest) -> StateKey {
     state_key(Space::Permission, channel, id.as_ref())
 }
-pub fn access_key(channel: &ChannelId, id: &Digest) -> StateKey {
-    state_key(Space::Access, channel, id.as_ref())
+/// Holds the [AccessLogHead](crate::records::AccessLogHead): access records
+/// themselves live in the append-only access log, not under keys.
+pub fn access_log_key() -> StateKey {
+    system(Space::AccessLog, b"")
 }
 pub fn notary_key(channel: &ChannelId, digest: &Digest) -> StateKey {
     state_key(Space::Notary, channel, digest.as_ref())

@@ -397,6 +397,26 @@ wire_struct!(AccessRecord {
     refusal
 });
 
+/// An access record as the access log holds it: the record and the channel
+/// it was recorded in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedAccess {
+    pub channel: ChannelId,
+    pub record: AccessRecord,
+}
+wire_struct!(LoggedAccess { channel, record });
+
+/// The state's commitment to the access log, rewritten by every block that
+/// appends to it: the log's size (operations, its block-closing commits
+/// included) and its Merkle root. A proof of this value against a block's
+/// state root, and of a record against `root`, proves the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessLogHead {
+    pub size: u64,
+    pub root: Digest,
+}
+wire_struct!(AccessLogHead { size, root });
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotaryRecord {
     pub digest: Digest,

@@ -12,6 +12,8 @@ use dirchain_fuzz::{
     seed_value,
 };
 use dirchain_state::{
+    BlockWrites, Ledger,
+    access_log::AccessProof,
     store::{StateProof, Store, WriteSet},
     testkit::{self, World, id, list, text},
 };
@@ -91,7 +93,10 @@ fn main() {
     drop(c);
 
     let mut c = Corpus::new(&root, "records");
-    for value in world().state.values() {
+    let w = world();
+    let logged = w.access_log.iter().map(|l| l.encode().to_vec());
+    for value in w.state.values().cloned().chain(logged) {
+        let value = value.as_slice();
         for tag in 0..RECORD_KINDS {
             if check_record(tag, value) == Some(true) {
                 c.add([&[tag][..], value].concat());
@@ -103,6 +108,13 @@ fn main() {
     let mut c = Corpus::new(&root, "state_proof");
     for (key, proof) in state_proofs() {
         c.add([&key.0[..], &proof.encode()].concat());
+    }
+    drop(c);
+
+    let mut c = Corpus::new(&root, "access_proof");
+    for (location, record, proof) in access_proofs(&w) {
+        let length = u16::try_from(record.len()).expect("a record fits the seed's length");
+        c.add([&location.to_be_bytes()[..], &length.to_be_bytes(), &record, &proof.encode()].concat());
     }
     drop(c);
 
@@ -264,6 +276,33 @@ fn world() -> World {
     };
     submit(&mut w, "tax.admin", revoke.into());
     w
+}
+
+/// Proofs of the seed world's access records, from a ledger that holds them
+/// in its access log, each with its location and record. They hold against
+/// that ledger's root, not the fuzz target's, where no log exists.
+fn access_proofs(w: &World) -> Vec<(u64, Vec<u8>, AccessProof)> {
+    let appends: Vec<Vec<u8>> = w.access_log.iter().map(|l| l.encode().to_vec()).collect();
+    deterministic::Runner::default().start(|ctx| async move {
+        let mut ledger = Ledger::open(ctx.child("ledger"), "access", &testkit::genesis())
+            .await
+            .expect("open ledger");
+        let block = BlockWrites {
+            writes: WriteSet::new(),
+            appends,
+        };
+        ledger.commit_block(1, block).await.expect("commit");
+        let mut proofs = Vec::new();
+        for location in 0..ledger.access_log_head().size {
+            if let Some((record, proof)) = ledger.prove_access(location).await.expect("prove") {
+                proof
+                    .verify(&ledger.root(), location, &record)
+                    .expect("the seed proof holds");
+                proofs.push((location, record, proof));
+            }
+        }
+        proofs
+    })
 }
 
 /// Proofs of presence and absence against the seed state (and an empty

@@ -19,8 +19,8 @@ use utoipa_axum::router::OpenApiRouter;
 /// The path segment that names the latest finalized block.
 const LATEST: &str = "latest";
 
-/// Most decimal digits of a height (`u64::MAX` has 20).
-const MAX_HEIGHT_DIGITS: usize = 20;
+/// Most decimal digits of a `u64` (`u64::MAX` has 20).
+const MAX_DECIMAL_DIGITS: usize = 20;
 
 pub fn routes<N: NodeApi>() -> OpenApiRouter<N> {
     OpenApiRouter::default().routes(documented::<__path_block, _, _, _>(block::<N>))
@@ -64,12 +64,17 @@ async fn block<N: NodeApi>(
     Ok(Json(document(&block)))
 }
 
-/// Decimal digits only: no sign, no spaces, nothing `u64::from_str` forgives.
-fn parse_height(text: &str) -> Result<u64, ApiError> {
+/// A decimal `u64` in a path: digits only, no sign, no spaces, nothing
+/// `u64::from_str` forgives.
+pub(super) fn parse_decimal(text: &str) -> Option<u64> {
     let digits = !text.is_empty()
-        && text.len() <= MAX_HEIGHT_DIGITS
+        && text.len() <= MAX_DECIMAL_DIGITS
         && text.bytes().all(|b| b.is_ascii_digit());
-    digits.then(|| text.parse().ok()).flatten().ok_or_else(|| {
+    digits.then(|| text.parse().ok()).flatten()
+}
+
+fn parse_height(text: &str) -> Result<u64, ApiError> {
+    parse_decimal(text).ok_or_else(|| {
         ApiError::bad_height(format!(
             "{} is not a block height: expected a decimal number up to {} or `{LATEST}`",
             echo(text),

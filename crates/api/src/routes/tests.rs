@@ -592,6 +592,30 @@ fn bad_inputs() -> Vec<Bad> {
             "bad_key",
         ),
         bad(
+            get("/v1/access-log/first"),
+            Some("/v1/access-log/{location}"),
+            S::BAD_REQUEST,
+            "bad_location",
+        ),
+        bad(
+            get("/v1/access-log/-1"),
+            Some("/v1/access-log/{location}"),
+            S::BAD_REQUEST,
+            "bad_location",
+        ),
+        bad(
+            get(&format!("/v1/access-log/{long}")),
+            Some("/v1/access-log/{location}"),
+            S::BAD_REQUEST,
+            "bad_location",
+        ),
+        bad(
+            get("/v1/access-log/%C3%28"),
+            Some("/v1/access-log/{location}"),
+            S::BAD_REQUEST,
+            "bad_path",
+        ),
+        bad(
             get("/v1/blocks/tip"),
             Some("/v1/blocks/{height}"),
             S::BAD_REQUEST,

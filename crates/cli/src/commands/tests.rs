@@ -443,6 +443,14 @@ fn verify_takes_a_state_key_or_a_record() {
         ErrorKind::ArgumentConflict
     );
     assert!(parse(&["verify", "--record", "org"]).is_err());
+    // Access records: by id (located through the index) or by location.
+    for (kind, id) in [("access", "ab"), ("access-log", "17")] {
+        let command = parse(&["verify", "--record", kind, id]).unwrap();
+        let Command::Verify(args) = command else {
+            panic!("{command:?}");
+        };
+        assert_eq!(args.record, Some(vec![kind.into(), id.into()]));
+    }
 }
 
 #[test]

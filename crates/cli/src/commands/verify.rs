@@ -1,6 +1,10 @@
 //! `dirchain verify`: fetch any state value with its proof and check it
 //! here, against the validators of the genesis: the proof against the state
 //! root of a block, and the block against its finalization certificate.
+//! Access records live in the access log, not under state keys: `--record
+//! access ID` asks the node's index where record ID is in the log, then
+//! proves the record there (and that it is ID); `--record access-log
+//! LOCATION` proves the record at a location without the index.
 //! Exit status 0: present; 2: proven absent; 1: error.
 
 use crate::client::{
@@ -11,13 +15,14 @@ use crate::client::{
     time,
 };
 use commonware_codec::{Copying, DecodeExt, Read};
-use dirchain_client::{FieldError, Verified, Verifier, input, schema::records::*};
+use dirchain_client::{
+    FieldError, Verified, VerifiedAccess, Verifier, input, schema::records::*,
+    types::genesis::Genesis,
+};
 use dirchain_types::{
-    ids::ChannelId,
+    ids::{ChannelId, Digest},
     keys::{self, StateKey},
-    records::{
-        AccessRecord, Asset, Duty, Item, Member, NotaryRecord, Org, Permission, Proposal, Request,
-    },
+    records::{Asset, Duty, Item, Member, NotaryRecord, Org, Permission, Proposal, Request},
 };
 use serde::Serialize;
 use std::process::ExitCode;
@@ -33,8 +38,9 @@ pub struct Args {
     )]
     pub state_key: Option<String>,
     /// A record by kind and id: org ID, member KEY, item ID, duty ID,
-    /// permission ID, request ID, access ID, notary DIGEST, asset ID,
-    /// proposal ID (record ids and digests in hex).
+    /// permission ID, request ID, access ID, access-log LOCATION, notary
+    /// DIGEST, asset ID, proposal ID (record ids and digests in hex; an
+    /// access record's location in the access log in decimal).
     #[arg(long, num_args = 2, value_names = ["KIND", "ID"])]
     pub record: Option<Vec<String>>,
     #[command(flatten)]
@@ -54,13 +60,16 @@ pub enum Kind {
     Duty,
     Permission,
     Request,
+    /// An access record by id (the recording transaction's hash).
     Access,
+    /// An access record by its location in the access log.
+    AccessLog,
     Notary,
     Asset,
     Proposal,
 }
 
-const KINDS: [(&str, Kind); 10] = [
+const KINDS: [(&str, Kind); 11] = [
     ("org", Kind::Org),
     ("member", Kind::Member),
     ("item", Kind::Item),
@@ -68,10 +77,23 @@ const KINDS: [(&str, Kind); 10] = [
     ("permission", Kind::Permission),
     ("request", Kind::Request),
     ("access", Kind::Access),
+    ("access-log", Kind::AccessLog),
     ("notary", Kind::Notary),
     ("asset", Kind::Asset),
     ("proposal", Kind::Proposal),
 ];
+
+/// What a record's kind and id name, and so how it is proven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A record under a state key.
+    Key(StateKey),
+    /// An access record by id: the node's index says where it is in the
+    /// access log, and the record proven there must be this one.
+    AccessId(Digest),
+    /// The access record at a location of the access log.
+    AccessLocation(u64),
+}
 
 impl Kind {
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -88,24 +110,29 @@ impl Kind {
             })
     }
 
-    /// The state key of record `id` of this kind (channel-wide kinds in `channel`).
-    pub fn key(self, id: &str, channel: &ChannelId) -> Result<StateKey, FieldError> {
-        Ok(match self {
+    /// Where record `id` of this kind is: its state key (channel-wide kinds
+    /// in `channel`), or for access records, what names it in the access log.
+    pub fn target(self, id: &str, channel: &ChannelId) -> Result<Target, FieldError> {
+        let key = match self {
             Kind::Org => keys::org_key(&input::ident("org", id)?),
             Kind::Member => keys::member_key(&input::public_key("member", id)?),
             Kind::Item => keys::item_key(channel, &input::ident("item", id)?),
             Kind::Duty => keys::duty_key(channel, &input::ident("duty", id)?),
             Kind::Permission => keys::permission_key(channel, &input::digest("permission", id)?),
             Kind::Request => keys::request_key(channel, &input::digest("request", id)?),
-            Kind::Access => keys::access_key(channel, &input::digest("access", id)?),
+            Kind::Access => return Ok(Target::AccessId(input::digest("access", id)?)),
+            Kind::AccessLog => {
+                return Ok(Target::AccessLocation(input::number("location", id)?));
+            }
             Kind::Notary => keys::notary_key(channel, &input::digest("notary", id)?),
             Kind::Asset => keys::asset_key(channel, &input::ident("asset", id)?),
             Kind::Proposal => keys::proposal_key(&input::digest("proposal", id)?),
-        })
+        };
+        Ok(Target::Key(key))
     }
 
-    /// The record as the API shows it. Permissions are live or expired as of
-    /// `at`, the time of the block they were proven at.
+    /// The record under a state key as the API shows it. Permissions are
+    /// live or expired as of `at`, the time of the block they were proven at.
     pub fn view(
         self,
         bytes: &[u8],
@@ -137,10 +164,10 @@ impl Kind {
                 channel,
                 &decode::<Request>(bytes)?,
             )),
-            Kind::Access => serde_json::to_value(AccessView::from_record(
-                channel,
-                &decode::<AccessRecord>(bytes)?,
-            )),
+            Kind::Access | Kind::AccessLog => anyhow::bail!(
+                "access records are proven at their location in the access log, not under a \
+                 state key"
+            ),
             Kind::Notary => serde_json::to_value(NotaryView::from_record(
                 channel,
                 &decode::<NotaryRecord>(bytes)?,
@@ -159,7 +186,12 @@ impl Kind {
 /// A value checked against the validator set.
 #[derive(Serialize)]
 struct Checked {
-    key: String,
+    /// The state key it was proven under (state values).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    /// Its location in the access log (access records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<u64>,
     present: bool,
     /// The record as the API shows it (with `--record`).
     record: Option<serde_json::Value>,
@@ -176,7 +208,8 @@ struct Checked {
 impl Checked {
     fn new(verified: &Verified, record: Option<serde_json::Value>, validators: usize) -> Self {
         Self {
-            key: verified.key.to_string(),
+            key: Some(verified.key.to_string()),
+            location: None,
             present: verified.value.is_some(),
             record,
             value_hex: verified
@@ -190,11 +223,32 @@ impl Checked {
             validators,
         }
     }
+
+    fn access(verified: &VerifiedAccess, validators: usize) -> anyhow::Result<Self> {
+        let view = AccessView::from_record(
+            &verified.logged.channel,
+            &verified.logged.record,
+            verified.location,
+        );
+        Ok(Self {
+            key: None,
+            location: Some(verified.location),
+            present: true,
+            record: Some(serde_json::to_value(view)?),
+            value_hex: Some(commonware_formatting::hex(&verified.value)),
+            height: verified.height,
+            block: verified.block.to_string(),
+            block_time: verified.timestamp_ms,
+            state_root: verified.state_root.to_string(),
+            validators,
+        })
+    }
 }
 
 impl Human for Checked {
     fn human(&self, text: &mut Text) {
-        text.field("key", &self.key)
+        text.field_opt("key", self.key.as_ref())
+            .field_opt("access log location", self.location)
             .field(
                 "present",
                 if self.present {
@@ -232,19 +286,28 @@ impl Human for Checked {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let channel = input::ident("channel", &args.channel.channel)?;
-    let (key, kind) = match (&args.state_key, &args.record) {
-        (Some(hex), _) => (input::digest("state_key", hex)?, None),
+    let (target, kind) = match (&args.state_key, &args.record) {
+        (Some(hex), _) => (Target::Key(input::digest("state_key", hex)?), None),
         (None, Some(record)) => {
             let [kind, id] = &record[..] else {
                 anyhow::bail!("--record takes a kind and an id");
             };
             let kind = Kind::parse(kind).map_err(anyhow::Error::msg)?;
-            (kind.key(id, &channel)?, Some(kind))
+            (kind.target(id, &channel)?, Some(kind))
         }
         (None, None) => anyhow::bail!("give --state-key HEX or --record KIND ID"),
     };
     let genesis = args.genesis.load()?;
     let session = Session::new(&args.node)?;
+    let key = match target {
+        Target::Key(key) => key,
+        Target::AccessId(id) => {
+            return verify_access(&session, &genesis, &channel, Some(id), None).await;
+        }
+        Target::AccessLocation(location) => {
+            return verify_access(&session, &genesis, &channel, None, Some(location)).await;
+        }
+    };
     let proof = session.client.proof(&key).await?;
     let verified = Verifier::new(&genesis).verify_proof(&proof, &key)?;
     let record = match (kind, &verified.value) {
@@ -260,13 +323,66 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Proves an access record: the one with `id` in `channel` (its location
+/// read from the node's index, which is trusted for nothing else), or the one
+/// at `location`. The access log proves what is at a location, never that an
+/// id is nowhere: an index that knows no such id is an error, not an absence.
+async fn verify_access(
+    session: &Session,
+    genesis: &Genesis,
+    channel: &ChannelId,
+    id: Option<Digest>,
+    location: Option<u64>,
+) -> anyhow::Result<ExitCode> {
+    let location = match (id, location) {
+        (_, Some(location)) => location,
+        (Some(id), None) => {
+            let view = session.client.access(&id, Some(channel.as_str())).await?;
+            view.location
+        }
+        (None, None) => anyhow::bail!("an access record is named by its id or its location"),
+    };
+    let doc = session.client.access_proof(location).await?;
+    let verified = Verifier::new(genesis).verify_access_proof(&doc, location)?;
+    if let Some(id) = id {
+        is_the_one_asked(&verified, &id, channel)?;
+    }
+    session
+        .out
+        .show(&Checked::access(&verified, genesis.validators.len())?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The record proven at the location the node's index gave for access
+/// record `id` in `channel` is that record: the index is trusted for the
+/// location only.
+fn is_the_one_asked(
+    verified: &VerifiedAccess,
+    id: &Digest,
+    channel: &ChannelId,
+) -> anyhow::Result<()> {
+    let proven = &verified.logged;
+    anyhow::ensure!(
+        proven.record.id == *id && proven.channel == *channel,
+        "the node's index puts access record {id} (channel {channel}) at location {} of the \
+         access log, but the record proven there is {} (channel {}): the index is wrong; ask \
+         another node",
+        verified.location,
+        proven.record.id,
+        proven.channel
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::output::Output;
     use commonware_codec::Encode;
     use dirchain_types::{
-        bounded::{Ident, Text as BoundedText},
+        bounded::{Ident, List, Text as BoundedText},
         ids::{Digest, KeyBytes, system_channel},
+        records::{AccessLogHead, AccessRecord, LoggedAccess, Refusal},
     };
 
     #[test]
@@ -274,16 +390,19 @@ mod tests {
         let main = system_channel();
         let digest = Digest([5; 32]).to_string();
         assert_eq!(
-            Kind::parse("notary").unwrap().key(&digest, &main).unwrap(),
-            keys::notary_key(&main, &Digest([5; 32]))
+            Kind::parse("notary")
+                .unwrap()
+                .target(&digest, &main)
+                .unwrap(),
+            Target::Key(keys::notary_key(&main, &Digest([5; 32])))
         );
         assert_eq!(
-            Kind::parse("org").unwrap().key("health", &main).unwrap(),
-            keys::org_key(&Ident::new("health").unwrap())
+            Kind::parse("org").unwrap().target("health", &main).unwrap(),
+            Target::Key(keys::org_key(&Ident::new("health").unwrap()))
         );
         assert_eq!(
-            Kind::Item.key("health/births", &main).unwrap(),
-            keys::item_key(&main, &Ident::new("health/births").unwrap())
+            Kind::Item.target("health/births", &main).unwrap(),
+            Target::Key(keys::item_key(&main, &Ident::new("health/births").unwrap()))
         );
         assert!(
             Kind::parse("block")
@@ -291,9 +410,112 @@ mod tests {
                 .contains("one of: org, member")
         );
         assert_eq!(
-            Kind::Permission.key("zz", &main).unwrap_err().field(),
+            Kind::Permission.target("zz", &main).unwrap_err().field(),
             "permission"
         );
+    }
+
+    #[test]
+    fn access_records_are_named_in_the_access_log_not_by_key() {
+        let main = system_channel();
+        let digest = Digest([5; 32]).to_string();
+        assert_eq!(
+            Kind::parse("access")
+                .unwrap()
+                .target(&digest, &main)
+                .unwrap(),
+            Target::AccessId(Digest([5; 32]))
+        );
+        assert_eq!(
+            Kind::parse("access-log")
+                .unwrap()
+                .target("17", &main)
+                .unwrap(),
+            Target::AccessLocation(17)
+        );
+        assert_eq!(
+            Kind::Access.target("zz", &main).unwrap_err().field(),
+            "access"
+        );
+        for bad in ["-1", "x", "1.5", "18446744073709551616"] {
+            assert_eq!(
+                Kind::AccessLog.target(bad, &main).unwrap_err().field(),
+                "location"
+            );
+        }
+        assert!(Kind::Access.view(&[1, 2, 3], &main, 0).is_err());
+    }
+
+    /// A verified access record of id `[7; 32]` at location 12 of `main`.
+    fn verified_access() -> VerifiedAccess {
+        let record = AccessRecord {
+            id: Digest([7; 32]),
+            permission: Digest([8; 32]),
+            recorder: KeyBytes::new([1; 32]),
+            recorder_org: Ident::new("police").unwrap(),
+            requester: None,
+            owner_org: None,
+            consumer_org: None,
+            item: None,
+            subject_refs: List::default(),
+            fields: List::new(vec![Ident::new("district").unwrap()]).unwrap(),
+            query_digest: Digest([2; 32]),
+            response_digest: Digest([3; 32]),
+            record_count: 1,
+            height: 4,
+            at: 1_000,
+            refusal: Some(Refusal::UnknownPermission),
+        };
+        let logged = LoggedAccess {
+            channel: system_channel(),
+            record,
+        };
+        VerifiedAccess {
+            location: 12,
+            value: logged.encode().to_vec(),
+            logged,
+            log: AccessLogHead {
+                size: 14,
+                root: Digest([9; 32]),
+            },
+            height: 5,
+            timestamp_ms: 2_000,
+            block: Digest([10; 32]),
+            state_root: Digest([11; 32]),
+        }
+    }
+
+    #[test]
+    fn a_record_the_index_misplaced_is_refused() {
+        let verified = verified_access();
+        let main = system_channel();
+        is_the_one_asked(&verified, &Digest([7; 32]), &main).unwrap();
+        let error = is_the_one_asked(&verified, &Digest([8; 32]), &main).unwrap_err();
+        assert!(error.to_string().contains("the index is wrong"), "{error}");
+        let other = Ident::new("other").unwrap();
+        assert!(is_the_one_asked(&verified, &Digest([7; 32]), &other).is_err());
+    }
+
+    #[test]
+    fn a_proven_access_record_shows_as_the_api_shows_it() {
+        let verified = verified_access();
+        let checked = Checked::access(&verified, 4).unwrap();
+        let json = serde_json::to_value(&checked).unwrap();
+        assert_eq!(json["location"], 12);
+        assert_eq!(json["present"], true);
+        assert!(json.get("key").is_none(), "{json}");
+        assert_eq!(json["record"]["id"], Digest([7; 32]).to_string());
+        assert_eq!(json["record"]["location"], 12);
+        assert_eq!(json["record"]["refusal"], "unknown-permission");
+        assert_eq!(json["height"], 5);
+        assert_eq!(json["validators"], 4);
+        assert_eq!(
+            json["value_hex"],
+            commonware_formatting::hex(&verified.value)
+        );
+        let shown = Output::new(false).render(&checked).unwrap();
+        assert!(shown.contains("access log location"), "{shown}");
+        assert!(shown.contains("unknown-permission"), "{shown}");
     }
 
     #[test]

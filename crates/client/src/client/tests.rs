@@ -117,6 +117,34 @@ async fn status_and_accounts_are_read() {
 }
 
 #[tokio::test]
+async fn access_proofs_are_asked_by_location() {
+    let record = json!({
+        "channel": "main", "id": "01", "location": 7, "permission": "02", "recorder": "03",
+        "recorder_org": "police", "requester": null, "owner_org": null, "consumer_org": null,
+        "item": null, "subject_refs": [], "fields": ["district"], "query_digest": "04",
+        "response_digest": "05", "record_count": 1, "height": 3, "at": 1000,
+        "refusal": "unknown-permission"
+    });
+    let header = json!({
+        "digest": "aa", "parent": "bb", "height": 4, "epoch": 0, "view": 5, "parent_view": 4,
+        "proposer": "cc", "timestamp_ms": 1000, "state_root": "dd", "txs_digest": "ee"
+    });
+    let doc = json!({
+        "location": 7, "value_hex": "00", "record": record, "proof_hex": "11", "height": 4,
+        "header": header, "header_hex": "22", "certificate_hex": "33"
+    });
+    let (client, script) = serve(vec![(200, doc), (404, error(codes::NO_ACCESS_RECORD))]).await;
+    let answer = client.access_proof(7).await.unwrap();
+    assert_eq!((answer.location, answer.record.location), (7, 7));
+    assert_eq!(answer.record.refusal.as_deref(), Some("unknown-permission"));
+    let error = client.access_proof(u64::MAX).await.unwrap_err();
+    assert_eq!(error.code(), Some(codes::NO_ACCESS_RECORD));
+    let seen = seen(&script);
+    assert_eq!(seen[0].uri, "/v1/access-log/7");
+    assert_eq!(seen[1].uri, format!("/v1/access-log/{}", u64::MAX));
+}
+
+#[tokio::test]
 async fn submit_sends_the_encoded_transaction() {
     let tx = signer().sign(payload(), 0);
     let (client, script) = serve(vec![(202, pending(&tx.hash()))]).await;

@@ -1,24 +1,35 @@
 //! Checking what a node answers without trusting it: a block is final only
 //! with a finalization certificate signed by a quorum of the validator set
 //! the client was given, and a state value is true only with a proof against
-//! the state root of such a block.
+//! the state root of such a block. An access record, which lives in the
+//! access log rather than under a state key, is true only with a proof of
+//! the log's head against such a state root and of the record at its
+//! location against the head ([Verifier::verify_access_proof]).
 //!
 //! The JSON fields a node sends beside the signed bytes (`header`, `height`,
-//! `value_hex`) are checked against the verified bytes, so a client may show
-//! them; a disagreement is [VerifyError::Inconsistent].
+//! `value_hex`, an access proof's `record`) are checked against the verified
+//! bytes, so a client may show them; a disagreement is
+//! [VerifyError::Inconsistent].
 
 use commonware_codec::{Copying, Decode, DecodeExt, Read};
 use commonware_consensus::simplex::{scheme::ed25519, types::Finalization};
 use commonware_cryptography::certificate::Verifier as _;
 use commonware_parallel::Sequential;
 use commonware_utils::ordered::Set;
-use dirchain_schema::chain::{BlockInfo, Header, Proof};
-use dirchain_state::store::{ProofError, StateProof};
+use dirchain_schema::{
+    chain::{AccessProof as AccessProofDoc, BlockInfo, Header, Proof},
+    records::AccessView,
+};
+use dirchain_state::{
+    access_log::{AccessProof, AccessProofError},
+    store::{ProofError, StateProof},
+};
 use dirchain_types::{
     block::BlockHeader,
     genesis::Genesis,
     ids::{Digest, PublicKey, Timestamp},
     keys::StateKey,
+    records::{AccessLogHead, LoggedAccess},
 };
 
 #[cfg(test)]
@@ -57,6 +68,15 @@ pub enum VerifyError {
     MalformedProof(commonware_codec::Error),
     #[error("the state proof does not hold under the state root of block {height}: {source}")]
     BadProof { height: u64, source: ProofError },
+    #[error("the access proof does not hold under the state root of block {height}: {source}")]
+    BadAccessProof {
+        height: u64,
+        source: AccessProofError,
+    },
+    #[error(
+        "asked about location {asked} of the access log, the answer is about location {answered}"
+    )]
+    WrongLocation { asked: u64, answered: u64 },
     #[error("asked about key {asked}, the answer is about key {answered}")]
     WrongKey { asked: StateKey, answered: String },
     #[error("the answer's {field} disagrees with the verified block and proof")]
@@ -95,6 +115,24 @@ impl Verified {
             .map(|bytes| T::decode(Copying(bytes)).map_err(VerifyError::MalformedValue))
             .transpose()
     }
+}
+
+/// An access record proven at its location of the access log, at a final
+/// block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedAccess {
+    pub location: u64,
+    /// The record and the channel it was recorded in.
+    pub logged: LoggedAccess,
+    /// Its encoding, as the log holds it.
+    pub value: Vec<u8>,
+    /// The access log's head (size and root) the state root commits to.
+    pub log: AccessLogHead,
+    /// The block the record was proven at: its height, time and digest.
+    pub height: u64,
+    pub timestamp_ms: Timestamp,
+    pub block: Digest,
+    pub state_root: Digest,
 }
 
 /// Checks blocks and state proofs against one validator set.
@@ -189,6 +227,29 @@ impl Verifier {
         Ok(block)
     }
 
+    /// Checks the block a proof was made at, as an answer carries it: its
+    /// header bytes certified by `certificate_hex`, and the answer's own
+    /// `height` and `header` fields the same as those bytes say.
+    fn verify_proven_block(
+        &self,
+        header_hex: &str,
+        certificate_hex: &str,
+        height: u64,
+        shown: &Header,
+    ) -> Result<VerifiedBlock, VerifyError> {
+        let block = self.verify_block(
+            &unhex("header_hex", header_hex)?,
+            &unhex("certificate_hex", certificate_hex)?,
+        )?;
+        if height != block.header.height {
+            return Err(VerifyError::Inconsistent { field: "height" });
+        }
+        if *shown != Header::from(&block.header) {
+            return Err(VerifyError::Inconsistent { field: "header" });
+        }
+        Ok(block)
+    }
+
     /// Checks an answer of `GET /v1/proof/{key}` for `key`: the block is
     /// final, and the proof shows what `key` holds (or that it holds nothing)
     /// under that block's state root.
@@ -199,17 +260,13 @@ impl Verifier {
                 answered: doc.key.clone(),
             });
         }
-        let block = self.verify_block(
-            &unhex("header_hex", &doc.header_hex)?,
-            &unhex("certificate_hex", &doc.certificate_hex)?,
+        let block = self.verify_proven_block(
+            &doc.header_hex,
+            &doc.certificate_hex,
+            doc.height,
+            &doc.header,
         )?;
         let header = &block.header;
-        if doc.height != header.height {
-            return Err(VerifyError::Inconsistent { field: "height" });
-        }
-        if doc.header != Header::from(header) {
-            return Err(VerifyError::Inconsistent { field: "header" });
-        }
         let proof = StateProof::decode(Copying(&unhex("proof_hex", &doc.proof_hex)?))
             .map_err(VerifyError::MalformedProof)?;
         let value =
@@ -230,6 +287,54 @@ impl Verifier {
         Ok(Verified {
             key: *key,
             value,
+            height: header.height,
+            timestamp_ms: header.timestamp_ms,
+            block: block.digest,
+            state_root: header.state_root,
+        })
+    }
+
+    /// Checks an answer of `GET /v1/access-log/{location}` for `location`:
+    /// the block is final (as [Verifier::verify_proof] checks it), and the
+    /// proof shows the answer's record at `location` of the access log that
+    /// block's state root commits to. Returns the record, decoded.
+    pub fn verify_access_proof(
+        &self,
+        doc: &AccessProofDoc,
+        location: u64,
+    ) -> Result<VerifiedAccess, VerifyError> {
+        if doc.location != location {
+            return Err(VerifyError::WrongLocation {
+                asked: location,
+                answered: doc.location,
+            });
+        }
+        let block = self.verify_proven_block(
+            &doc.header_hex,
+            &doc.certificate_hex,
+            doc.height,
+            &doc.header,
+        )?;
+        let header = &block.header;
+        let proof = AccessProof::decode(Copying(&unhex("proof_hex", &doc.proof_hex)?))
+            .map_err(VerifyError::MalformedProof)?;
+        let value = unhex("value_hex", &doc.value_hex)?;
+        let log = proof
+            .verify(&header.state_root, location, &value)
+            .map_err(|source| VerifyError::BadAccessProof {
+                height: header.height,
+                source,
+            })?;
+        let logged =
+            LoggedAccess::decode(Copying(value.as_slice())).map_err(VerifyError::MalformedValue)?;
+        if doc.record != AccessView::from_record(&logged.channel, &logged.record, location) {
+            return Err(VerifyError::Inconsistent { field: "record" });
+        }
+        Ok(VerifiedAccess {
+            location,
+            logged,
+            value,
+            log,
             height: header.height,
             timestamp_ms: header.timestamp_ms,
             block: block.digest,

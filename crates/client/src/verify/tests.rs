@@ -14,6 +14,7 @@ use commonware_cryptography::{
 use commonware_formatting::hex;
 use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
 use commonware_utils::non_empty;
+use dirchain_schema::chain::AccessProof as AccessProofDoc;
 use dirchain_state::{store::Store, testkit};
 use dirchain_types::{
     bounded::{Ident, List, Text},
@@ -507,5 +508,327 @@ fn a_value_of_another_type_is_a_decode_error() {
     assert!(matches!(
         verified.record::<dirchain_types::records::Account>(),
         Err(VerifyError::MalformedValue(_))
+    ));
+}
+
+/// A ledger's access log: a block over its state root, and every record of
+/// the log with its proof.
+struct AccessFixture {
+    header: BlockHeader,
+    /// Each record: its location, its encoding, its proof.
+    records: Vec<(u64, Vec<u8>, AccessProof)>,
+    /// A location that holds a block-closing commit, not a record.
+    commit: u64,
+}
+
+/// What a ledger proves at a location of its access log: the record there
+/// with its proof, or nothing (a block-closing commit, or past the end).
+type ProvenLocation = Option<(Vec<u8>, AccessProof)>;
+
+/// A ledger of the test consortium with an enrolled consumer and one block
+/// of access records per response; its root, and the proof of every
+/// location up to one past the log's end.
+fn access_ledger(
+    name: &'static str,
+    responses: &'static [&'static [u8]],
+) -> (Digest, Vec<(u64, ProvenLocation)>) {
+    deterministic::Runner::default().start(|ctx| async move {
+        let mut ledger = dirchain_state::Ledger::open(ctx.child(name), name, &testkit::genesis())
+            .await
+            .unwrap();
+        let mut world = testkit::World::new();
+        let enroll = world.tx(
+            "police.admin",
+            dirchain_types::tx::Enroll {
+                org: testkit::id("police"),
+                member_key: testkit::key_for("police.consumer").public_key(),
+                role: dirchain_types::domain::Role::Consumer,
+                expires_at: testkit::GENESIS_TIME + 365 * 24 * testkit::HOUR_MS,
+            },
+        );
+        // One block each: the access log closes every block with a commit.
+        let mut next = Some(enroll);
+        let mut responses = responses.iter();
+        while let Some(tx) = next.take() {
+            let (results, included) = world.block_included(vec![tx]);
+            assert!(results[0].is_ok(), "{results:?}");
+            ledger.apply(world.context(), &included).await.unwrap();
+            next = responses
+                .next()
+                .map(|r| world.tx("police.consumer", testkit::unknown_permission_access(r)));
+        }
+        let mut proofs = Vec::new();
+        for location in 0..=ledger.access_log_head().size {
+            proofs.push((location, ledger.prove_access(location).await.unwrap()));
+        }
+        (ledger.root(), proofs)
+    })
+}
+
+fn access_fixture() -> &'static AccessFixture {
+    static FIXTURE: OnceLock<AccessFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let (root, proofs) = access_ledger("access", &[b"first answer", b"second answer"]);
+        let header = BlockHeader {
+            state_root: root,
+            txs_digest: sha256(&[b"access txs"]),
+            ..fixture().header.clone()
+        };
+        let records: Vec<_> = proofs
+            .iter()
+            .filter_map(|(location, record)| {
+                record
+                    .clone()
+                    .map(|(value, proof)| (*location, value, proof))
+            })
+            .collect();
+        let commit = proofs
+            .iter()
+            .find(|(location, record)| record.is_none() && *location > records[0].0)
+            .map(|(location, _)| *location)
+            .unwrap();
+        AccessFixture {
+            header,
+            records,
+            commit,
+        }
+    })
+}
+
+fn access_doc(location: u64, value: &[u8], proof: &AccessProof) -> AccessProofDoc {
+    let f = fixture();
+    let header = &access_fixture().header;
+    let logged = LoggedAccess::decode(Copying(value)).unwrap();
+    let certificate = finalize(
+        &f.genesis.consensus_namespace(),
+        &f.validators,
+        (EPOCH, VIEW),
+        header.digest(),
+    );
+    AccessProofDoc {
+        location,
+        value_hex: hex(value),
+        record: AccessView::from_record(&logged.channel, &logged.record, location),
+        proof_hex: hex(&proof.encode()),
+        height: header.height,
+        header: Header::from(header),
+        header_hex: hex(&header.encode()),
+        certificate_hex: hex(&certificate.encode()),
+    }
+}
+
+/// The answer for the `index`th record of the access fixture.
+fn record_doc(index: usize) -> (u64, AccessProofDoc) {
+    let (location, value, proof) = &access_fixture().records[index];
+    (*location, access_doc(*location, value, proof))
+}
+
+#[test]
+fn an_access_record_verifies_at_its_location() {
+    let f = access_fixture();
+    assert_eq!(f.records.len(), 2);
+    for (index, (location, value, _)) in f.records.iter().enumerate() {
+        let (_, doc) = record_doc(index);
+        let verified = verifier().verify_access_proof(&doc, *location).unwrap();
+        assert_eq!(verified.location, *location);
+        assert_eq!(&verified.value, value);
+        assert_eq!(verified.logged.channel, system_channel());
+        assert_eq!(
+            verified.logged.record.refusal,
+            Some(dirchain_types::records::Refusal::UnknownPermission)
+        );
+        assert_eq!(verified.height, HEIGHT);
+        assert_eq!(verified.block, f.header.digest());
+        assert_eq!(verified.state_root, f.header.state_root);
+        assert_eq!(verified.timestamp_ms, f.header.timestamp_ms);
+        assert!(verified.log.size > *location);
+    }
+    assert_ne!(
+        record_doc(0).1.record.id,
+        record_doc(1).1.record.id,
+        "two records"
+    );
+}
+
+#[test]
+fn an_access_answer_about_another_location_is_refused() {
+    let (first, doc) = record_doc(0);
+    let (second, _) = record_doc(1);
+    // The answer says it is about another location than the one asked.
+    let error = verifier().verify_access_proof(&doc, second).unwrap_err();
+    assert!(
+        matches!(error, VerifyError::WrongLocation { asked, answered } if asked == second && answered == first),
+        "{error}"
+    );
+    // It claims the asked location, with the proof and record of another.
+    for claimed in [second, access_fixture().commit, first + 1_000] {
+        let mut forged = doc.clone();
+        forged.location = claimed;
+        let error = verifier()
+            .verify_access_proof(&forged, claimed)
+            .unwrap_err();
+        assert!(
+            matches!(error, VerifyError::BadAccessProof { .. }),
+            "{claimed}: {error}"
+        );
+    }
+}
+
+#[test]
+fn a_tampered_access_record_or_proof_is_refused() {
+    let f = access_fixture();
+    let (location, doc) = record_doc(0);
+    let (_, other) = record_doc(1);
+    // Another record's bytes, shown as this one, or bytes that are no record.
+    let logged = LoggedAccess::decode(Copying(f.records[0].1.as_slice())).unwrap();
+    let mut altered = logged.clone();
+    altered.record.record_count += 1;
+    for value in [
+        other.value_hex.clone(),
+        hex(&altered.encode()),
+        hex(b"not a record"),
+        String::new(),
+    ] {
+        let mut forged = doc.clone();
+        forged.value_hex = value;
+        let error = verifier()
+            .verify_access_proof(&forged, location)
+            .unwrap_err();
+        assert!(
+            matches!(error, VerifyError::BadAccessProof { height: HEIGHT, .. }),
+            "{error}"
+        );
+    }
+    // A byte of the log's Merkle path, at the end.
+    let mut bytes = f.records[0].2.encode().to_vec();
+    *bytes.last_mut().unwrap() ^= 1;
+    let mut forged = doc.clone();
+    forged.proof_hex = hex(&bytes);
+    let error = verifier()
+        .verify_access_proof(&forged, location)
+        .unwrap_err();
+    assert!(
+        matches!(error, VerifyError::BadAccessProof { .. }),
+        "{error}"
+    );
+    // The proof of the other record.
+    let mut forged = doc.clone();
+    forged.proof_hex = other.proof_hex.clone();
+    let error = verifier()
+        .verify_access_proof(&forged, location)
+        .unwrap_err();
+    assert!(
+        matches!(error, VerifyError::BadAccessProof { .. }),
+        "{error}"
+    );
+    // Garbage where the proof should be.
+    for proof in [hex(&[7; 40]), String::new()] {
+        let mut forged = doc.clone();
+        forged.proof_hex = proof;
+        let error = verifier()
+            .verify_access_proof(&forged, location)
+            .unwrap_err();
+        assert!(matches!(error, VerifyError::MalformedProof(_)), "{error}");
+    }
+    for (spoil, field) in [
+        (|d: &mut AccessProofDoc| d.value_hex = "zz".into()) as fn(&mut AccessProofDoc),
+        |d| d.proof_hex = "0x".into(),
+    ]
+    .into_iter()
+    .zip(["value_hex", "proof_hex"])
+    {
+        let mut forged = doc.clone();
+        spoil(&mut forged);
+        let error = verifier()
+            .verify_access_proof(&forged, location)
+            .unwrap_err();
+        assert!(
+            matches!(error, VerifyError::NotHex { field: f } if f == field),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn an_access_record_of_another_ledger_is_refused() {
+    // A real record and proof, at the same location, of a log this block's
+    // state root does not commit to.
+    let (_, foreign) = access_ledger("foreign", &[b"another answer"]);
+    let (location, value, proof) = foreign
+        .iter()
+        .find_map(|(l, r)| r.clone().map(|(v, p)| (*l, v, p)))
+        .unwrap();
+    let doc = access_doc(location, &value, &proof);
+    let error = verifier().verify_access_proof(&doc, location).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            VerifyError::BadAccessProof {
+                source: AccessProofError::Head(_),
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_access_answer_whose_block_or_fields_do_not_hold_is_refused() {
+    let f = fixture();
+    let (location, doc) = record_doc(0);
+    // A header claiming another state root: the certificate is not for it.
+    let mut header = access_fixture().header.clone();
+    header.state_root = sha256(&[b"a root the node would like us to believe"]);
+    let mut forged = doc.clone();
+    forged.header_hex = hex(&header.encode());
+    forged.header = Header::from(&header);
+    let error = verifier()
+        .verify_access_proof(&forged, location)
+        .unwrap_err();
+    assert!(matches!(error, VerifyError::WrongBlock { .. }), "{error}");
+    // Signed by other validators.
+    let others = keys(100);
+    let mut forged = doc.clone();
+    forged.certificate_hex = hex(&finalize(
+        &f.genesis.consensus_namespace(),
+        &others,
+        (EPOCH, VIEW),
+        access_fixture().header.digest(),
+    )
+    .encode());
+    let error = verifier()
+        .verify_access_proof(&forged, location)
+        .unwrap_err();
+    assert!(matches!(error, VerifyError::BadCertificate), "{error}");
+    // JSON beside the signed bytes that disagrees with them.
+    let mut forged = doc.clone();
+    forged.height += 1;
+    assert!(matches!(
+        verifier().verify_access_proof(&forged, location),
+        Err(VerifyError::Inconsistent { field: "height" })
+    ));
+    let mut forged = doc.clone();
+    forged.header.state_root = sha256(&[b"shown"]).to_string();
+    assert!(matches!(
+        verifier().verify_access_proof(&forged, location),
+        Err(VerifyError::Inconsistent { field: "header" })
+    ));
+    let mut forged = doc.clone();
+    forged.record.refusal = None;
+    assert!(matches!(
+        verifier().verify_access_proof(&forged, location),
+        Err(VerifyError::Inconsistent { field: "record" })
+    ));
+    let mut forged = doc.clone();
+    forged.record.location += 1;
+    assert!(matches!(
+        verifier().verify_access_proof(&forged, location),
+        Err(VerifyError::Inconsistent { field: "record" })
+    ));
+    let mut forged = doc;
+    forged.record.channel = "other".into();
+    assert!(matches!(
+        verifier().verify_access_proof(&forged, location),
+        Err(VerifyError::Inconsistent { field: "record" })
     ));
 }

@@ -37,7 +37,7 @@ impl Queries {
             }
             narrow(conn, &mut f, &filter, permission.as_ref())?;
             let sql = format!(
-                "SELECT seq, channel, record FROM access{} ORDER BY seq DESC LIMIT {rows}",
+                "SELECT seq, channel, record, location FROM access{} ORDER BY seq DESC LIMIT {rows}",
                 f.sql()
             );
             let mut stmt = conn.prepare_cached(&sql)?;
@@ -47,7 +47,8 @@ impl Queries {
                 let seq: i64 = row.get(0)?;
                 let ch = channel(row.get(1)?)?;
                 let a: AccessRecord = record(blob(row, 2)?)?;
-                found.push((AccessView::from_record(&ch, &a), seq));
+                let location = uint(row.get(3)?);
+                found.push((AccessView::from_record(&ch, &a, location), seq));
             }
             Ok(page(found, limit, height, |seq| {
                 cursor::seq(cursor::ACCESS, *seq)
@@ -120,17 +121,23 @@ impl Queries {
     /// An access record by id (the hash of its transaction).
     pub fn access(&self, id: &Digest) -> Result<Option<AccessView>, QueryError> {
         self.read(|conn, _| {
-            let found: Option<(String, Vec<u8>)> = conn
+            let found: Option<(String, Vec<u8>, i64)> = conn
                 .prepare_cached(
-                    "SELECT a.channel, a.record FROM txs t JOIN access a ON a.seq = t.seq
+                    "SELECT a.channel, a.record, a.location FROM txs t JOIN access a ON a.seq = t.seq
                      WHERE t.hash_key = ?1 AND t.hash = ?2",
                 )?
                 .query_row(params![key64(id), id.as_ref()], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                 })
                 .optional()?;
             found
-                .map(|(ch, bytes)| Ok(AccessView::from_record(&channel(ch)?, &record(&bytes)?)))
+                .map(|(ch, bytes, location)| {
+                    Ok(AccessView::from_record(
+                        &channel(ch)?,
+                        &record(&bytes)?,
+                        uint(location),
+                    ))
+                })
                 .transpose()
         })
     }
@@ -150,7 +157,7 @@ impl Queries {
             f.and(format!("s.access < {p}"));
         }
         let sql = format!(
-            "SELECT s.access, a.channel, a.record
+            "SELECT s.access, a.channel, a.record, a.location
              FROM access_subjects s JOIN access a ON a.seq = s.access{}
              ORDER BY s.access DESC LIMIT {rows}",
             f.sql()
@@ -163,12 +170,13 @@ impl Queries {
                 let seq: i64 = row.get(0)?;
                 let ch = channel(row.get(1)?)?;
                 let a: AccessRecord = record(blob(row, 2)?)?;
+                let location = uint(row.get(3)?);
                 // Another pseudonym with the same first 8 bytes is no match;
                 // its row still moves the cursor on.
                 let view = a
                     .subject_refs
                     .contains(subject)
-                    .then(|| AccessView::from_record(&ch, &a));
+                    .then(|| AccessView::from_record(&ch, &a, location));
                 found.push((view, seq));
             }
             let page = page(found, limit, height, |seq| {

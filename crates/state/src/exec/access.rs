@@ -6,7 +6,7 @@ use dirchain_types::{
     domain::Role,
     ids::key_bytes,
     keys,
-    records::{AccessRecord, Item, Permission, Refusal},
+    records::{AccessRecord, Item, LoggedAccess, Permission, Refusal},
     tx::RecordAccess,
 };
 
@@ -55,8 +55,10 @@ pub(super) async fn record<R: StateRead>(
         at: ex.now(),
         refusal,
     };
-    ex.store_in_channel(keys::access_key(&env.channel, &env.hash), &record)
-        .await?;
+    ex.append_in_channel(&LoggedAccess {
+        channel: env.channel.clone(),
+        record,
+    });
     match refusal {
         Some(refusal) => Err(RuleOutcome::Refused(refusal)),
         None => Ok(()),

@@ -1,7 +1,8 @@
 //! Applying transactions to the state. An [Executor] works on an overlay over
 //! a read-only base state: each transaction's writes are staged and only
 //! merged when the transaction succeeds, so a refused transaction never
-//! half-applies. The result of a block is one [WriteSet].
+//! half-applies. The result of a block is one [WriteSet] and the access
+//! records it appends to the access log ([BlockWrites]).
 
 mod access;
 mod assets;
@@ -170,6 +171,10 @@ pub struct Executor<'a, R> {
     committed: DigestMap<Option<Vec<u8>>>,
     /// Writes of the transaction being applied (rules only set, never delete).
     staged: Vec<(StateKey, Vec<u8>)>,
+    /// Access records of the transactions applied so far, in order.
+    appends: Vec<Vec<u8>>,
+    /// The access record of the transaction being applied, if it records one.
+    staged_append: Option<Vec<u8>>,
     /// Base reads, so a block reads each record from storage at most once.
     /// Never iterated, so its order cannot leak into execution.
     cache: DigestMap<Option<Vec<u8>>>,
@@ -187,26 +192,33 @@ impl<'a, R: StateRead> Executor<'a, R> {
             ctx,
             committed: DigestMap::default(),
             staged: Vec::new(),
+            appends: Vec::new(),
+            staged_append: None,
             cache: DigestMap::default(),
             staged_bytes: None,
             next_index: 0,
         }
     }
 
-    /// The writes of every transaction applied so far.
-    pub fn finish(self) -> WriteSet {
-        self.committed.into_iter().collect()
+    /// The writes and access records of every transaction applied so far.
+    pub fn finish(self) -> BlockWrites {
+        BlockWrites {
+            writes: self.committed.into_iter().collect(),
+            appends: self.appends,
+        }
     }
 
     /// Applies one transaction: on success its writes join the block, on
     /// error nothing of it remains.
     pub async fn apply(&mut self, vtx: &VerifiedTx) -> Result<Receipt, TxError> {
         self.staged.clear();
+        self.staged_append = None;
         self.staged_bytes = None;
         match self.apply_staged(vtx).await {
             Ok(outcome) => {
                 self.committed
                     .extend(self.staged.drain(..).map(|(k, v)| (k, Some(v))));
+                self.appends.extend(self.staged_append.take());
                 let receipt = Receipt {
                     tx: vtx.hash,
                     index: self.next_index,
@@ -218,6 +230,7 @@ impl<'a, R: StateRead> Executor<'a, R> {
             }
             Err(err) => {
                 self.staged.clear();
+                self.staged_append = None;
                 Err(err)
             }
         }
@@ -498,6 +511,16 @@ impl<'a, R: StateRead> Executor<'a, R> {
         Ok(())
     }
 
+    /// Stages the transaction's access record for the access log, counting it against the
+    /// channel's storage quota if it has one (a record is never replaced, so all of it counts).
+    pub(crate) fn append_in_channel(&mut self, value: &impl Encode) {
+        let bytes = encode_vec(value);
+        if let Some(added) = self.staged_bytes {
+            self.staged_bytes = Some(added + bytes.len() as i64);
+        }
+        self.staged_append = Some(bytes);
+    }
+
     pub(crate) async fn consortium(&mut self) -> Result<Consortium, TxError> {
         self.load(&keys::consortium_key())
             .await?
@@ -563,10 +586,19 @@ impl From<StoreError> for RuleOutcome {
 
 pub(crate) type RuleResult = Result<(), RuleOutcome>;
 
+/// What a block changes: its writes to the state and the access records it
+/// appends to the access log (encoded [LoggedAccess](dirchain_types::records::LoggedAccess)es, in
+/// transaction order).
+#[derive(Debug, Default)]
+pub struct BlockWrites {
+    pub writes: WriteSet,
+    pub appends: Vec<Vec<u8>>,
+}
+
 /// The result of executing a block.
 #[derive(Debug)]
 pub struct BlockExecution {
-    pub writes: WriteSet,
+    pub writes: BlockWrites,
     pub receipts: Vec<Receipt>,
 }
 

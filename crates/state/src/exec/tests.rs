@@ -860,8 +860,9 @@ fn permissions_are_revoked_by_the_owner_or_given_up_by_the_consumer() {
 // ------------------------------------------------------------------ access
 
 fn record_of(w: &World, tx: Digest) -> AccessRecord {
-    w.get(&keys::access_key(&main_ch(), &tx))
-        .expect("the access is recorded")
+    let logged = w.access(&tx).expect("the access is recorded");
+    assert_eq!(logged.channel, main_ch(), "in its transaction's channel");
+    logged.record.clone()
 }
 
 #[test]

@@ -93,10 +93,10 @@ const INIT_CACHE_ENTRIES: NonZeroUsize = NZUsize!(1 << 16);
 const INIT_BUFFER_BYTES: NonZeroUsize = NZUsize!(2 * 1024 * 1024);
 
 /// The Merkle family: a Merkle Mountain Range, whose proof format is stable and well known.
-type Family = mmr::Family;
+pub(crate) type Family = mmr::Family;
 
 /// A position in the engine's operation log.
-type Location = mmr::Location;
+pub(crate) type Location = mmr::Location;
 
 /// The engine database behind the store.
 ///
@@ -209,6 +209,16 @@ pub enum StoreError {
     /// The height stored with the committed state is not 8 bytes.
     #[error("stored block height is {0} bytes, not 8")]
     CorruptMetadata(usize),
+    /// The access log does not match the head the committed state records for it (the log is
+    /// behind the state, or differs from it at that size): the node's storage is damaged.
+    #[error("the access log (size {}, root {}) does not match the state's record of it (size {}, root {})", log.size, log.root, state.size, state.root)]
+    AccessLogMismatch {
+        state: dirchain_types::records::AccessLogHead,
+        log: dirchain_types::records::AccessLogHead,
+    },
+    /// An access record is larger than [`MAX_VALUE_BYTES`]. Nothing was appended.
+    #[error("access record is {len} bytes, above the limit of {MAX_VALUE_BYTES}")]
+    RecordTooLarge { len: usize },
     /// An earlier commit or prune failed (or was cancelled) part way; the in-memory state can no
     /// longer be trusted. Reopen the store to recover the last committed state.
     #[error("state store unusable after an interrupted write; reopen it")]
@@ -352,6 +362,12 @@ impl<E: Storage + Clock + Metrics> Store<E> {
         spec: &Speculative,
     ) -> Result<StateRoot, StoreError> {
         self.apply(spec.batch.clone()).await
+    }
+
+    /// Whether `spec` can be committed now: it extends the committed state. Lets a caller that
+    /// commits something else alongside (the access log) check before either is written.
+    pub fn check_extends(&self, spec: &Speculative) -> Result<(), StoreError> {
+        Ok(self.db()?.validate_batch(&spec.batch)?)
     }
 
     async fn apply(&mut self, merkleized: Arc<Batch>) -> Result<StateRoot, StoreError> {
