@@ -29,6 +29,12 @@ pub enum GenesisError {
     BadParams,
 }
 
+/// The layout of the state this code reads and writes, recorded at genesis
+/// under [keys::layout_key]. A chain founded by code of another layout has
+/// roots this code cannot reproduce: 1 kept access records under state keys,
+/// 2 keeps them in the access log.
+pub const STATE_LAYOUT: u32 = 2;
+
 /// The writes that found the state described by `genesis`.
 pub fn genesis_writes(genesis: &Genesis) -> Result<WriteSet, GenesisError> {
     if genesis.orgs.is_empty() {
@@ -86,5 +92,6 @@ pub fn genesis_writes(genesis: &Genesis) -> Result<WriteSet, GenesisError> {
         keys::genesis_key(),
         Some(genesis.digest().encode().to_vec()),
     );
+    writes.insert(keys::layout_key(), Some(STATE_LAYOUT.encode().to_vec()));
     Ok(writes)
 }

@@ -4,7 +4,7 @@ use crate::{
     access_log::{self, AccessLog, AccessProof, LogLocation},
     error::TxError,
     exec::{BlockExecution, BlockWrites, Executor, Receipt, StateRead, VerifiedTx, execute_block},
-    genesis::{GenesisError, genesis_writes},
+    genesis::{GenesisError, STATE_LAYOUT, genesis_writes},
     store::{self, StateProof, StateRoot, Store, StoreError},
 };
 use commonware_codec::{Copying, DecodeExt, Encode};
@@ -31,6 +31,12 @@ pub enum LedgerError {
     Genesis(#[from] GenesisError),
     #[error("the stored state was founded from genesis {stored}, not from the given one ({given})")]
     GenesisMismatch { stored: Digest, given: Digest },
+    #[error(
+        "the stored state was written by another version of dirchain (state layout {found}; \
+         this one reads layout {expected}), whose blocks this one cannot replay: start the \
+         network again from its genesis (a devnet: delete its directory)"
+    )]
+    OtherLayout { found: u32, expected: u32 },
     #[error("block {got} cannot be committed next; the state is at block {}", expected - 1)]
     OutOfOrder { expected: u64, got: u64 },
     #[error("the node cannot execute: {0}")]
@@ -130,6 +136,18 @@ impl<E: Storage + Clock + Metrics + Spawner> Ledger<E> {
                     return Err(LedgerError::GenesisMismatch {
                         stored,
                         given: genesis.digest(),
+                    });
+                }
+                // A state founded before the layout was recorded is layout 1.
+                let found = match store.get(&keys::layout_key()).await? {
+                    None => 1,
+                    Some(bytes) => u32::decode(Copying(bytes.as_slice()))
+                        .map_err(|e| LedgerError::Internal(TxError::CorruptState(e.to_string())))?,
+                };
+                if found != STATE_LAYOUT {
+                    return Err(LedgerError::OtherLayout {
+                        found,
+                        expected: STATE_LAYOUT,
                     });
                 }
             }

@@ -526,3 +526,26 @@ fn access_records_add_no_state_keys() {
         assert_eq!(logged(&ledger).await.len(), 49);
     });
 }
+
+#[test]
+fn a_state_of_another_layout_is_refused_on_open() {
+    run(|ctx| async move {
+        let mut ledger = TestLedger::open(ctx.child("first"), "layout", &genesis())
+            .await
+            .unwrap();
+        // A state founded by code that did not record its layout (access records under keys).
+        let writes = [(keys::layout_key(), None)].into_iter().collect();
+        ledger.commit_writes(1, writes).await.unwrap();
+        drop(ledger);
+        let result = TestLedger::open(ctx.child("second"), "layout", &genesis()).await;
+        match result {
+            Err(error @ LedgerError::OtherLayout { found: 1, .. }) => {
+                assert!(
+                    error.to_string().contains("delete its directory"),
+                    "{error}"
+                );
+            }
+            other => panic!("expected a refusal, got {:?}", other.err()),
+        }
+    });
+}

@@ -64,6 +64,11 @@ fn system(space: Space, id: &[u8]) -> StateKey {
 pub fn genesis_key() -> StateKey {
     system(Space::Genesis, b"")
 }
+/// Holds the layout of the state (a `u32`, written at genesis): what a node's
+/// code must read and write for this chain's roots to come out the same.
+pub fn layout_key() -> StateKey {
+    system(Space::Genesis, b"layout")
+}
 pub fn consortium_key() -> StateKey {
     system(Space::Consortium, b"")
 }

@@ -4,7 +4,7 @@
 use rustix::process::{Pid, Signal, kill_process};
 use std::{
     fs::{self, File, OpenOptions},
-    io::Write,
+    io::{Read, Seek, SeekFrom, Write},
     path::{Path, PathBuf},
     process::Stdio,
     sync::Arc,
@@ -20,6 +20,12 @@ use tracing::{error, info, warn};
 /// own stop timeout, so a clean stop is never cut short.
 pub const CHILD_STOP_TIMEOUT: Duration = Duration::from_secs(20);
 pub const PID_FILE: &str = "node.pid";
+
+/// How much of the end of a node's log is searched for the error it stopped on.
+const LOG_TAIL_BYTES: u64 = 16 * 1024;
+
+/// What [spawn] writes into the log before each start.
+const START_MARK: &str = "=== dirchain devnet: start #";
 pub const LOG_FILE: &str = "node.log";
 
 /// What every node's supervision shares.
@@ -50,8 +56,14 @@ pub async fn supervise(node: NodeProcess, options: Arc<Options>, mut stop: watch
                     status = child.wait() => {
                         remove_pid_file(&node);
                         match status {
-                            Ok(status) => warn!("{} exited unexpectedly ({}); see {}",
-                                node.name, status, node.log.display()),
+                            // A node that cannot start says why on its last line: show it, or a
+                            // restart loop looks like flakiness.
+                            Ok(status) => match last_error(&node.log) {
+                                Some(why) => warn!("{} exited unexpectedly ({}): {why} (see {})",
+                                    node.name, status, node.log.display()),
+                                None => warn!("{} exited unexpectedly ({}); see {}",
+                                    node.name, status, node.log.display()),
+                            },
                             Err(e) => error!("{}: cannot wait for the process: {e}", node.name),
                         }
                     }
@@ -88,11 +100,7 @@ fn spawn(node: &NodeProcess, options: &Options, start: u64) -> anyhow::Result<Ch
         .open(&node.log)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", node.log.display()))?;
     // Marks each start in the log, which every start appends to.
-    writeln!(
-        log,
-        "\n=== dirchain devnet: start #{start} of {} ===",
-        node.name
-    )?;
+    writeln!(log, "\n{START_MARK}{start} of {} ===", node.name)?;
     let child = Command::new(&options.exe)
         .arg("node")
         .arg("--config")
@@ -111,6 +119,23 @@ fn spawn(node: &NodeProcess, options: &Options, start: u64) -> anyhow::Result<Ch
     write_pid_file(&node.pid_file, pid)?;
     info!("{} started (pid {pid})", node.name);
     Ok(child)
+}
+
+/// The `error: ...` line (how `dirchain` reports what it stopped on) the node's last start
+/// wrote, if any, from the end of its log.
+fn last_error(log: &Path) -> Option<String> {
+    let mut file = File::open(log).ok()?;
+    let len = file.metadata().ok()?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(LOG_TAIL_BYTES)))
+        .ok()?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail).ok()?;
+    String::from_utf8_lossy(&tail)
+        .lines()
+        .rev()
+        .take_while(|line| !line.starts_with(START_MARK))
+        .find(|line| line.starts_with("error:"))
+        .map(str::to_owned)
 }
 
 /// Asks the node to stop, and kills it if it does not in time.
@@ -161,4 +186,31 @@ pub fn pid_file_alive(path: &Path) -> Option<u32> {
     let pid: u32 = fs::read_to_string(path).ok()?.trim().parse().ok()?;
     let raw = Pid::from_raw(i32::try_from(pid).ok()?)?;
     rustix::process::test_kill_process(raw).ok().map(|()| pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_a_node_stopped_on_is_read_from_its_last_start_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join(LOG_FILE);
+        assert_eq!(last_error(&log), None, "no log yet");
+        let first = "error: the node did not start: the address is in use";
+        fs::write(
+            &log,
+            format!("\n{START_MARK}1 of node-0 ===\nINFO starting\n{first}\n"),
+        )
+        .unwrap();
+        assert_eq!(last_error(&log).as_deref(), Some(first));
+        // A later start that stopped without an error line does not inherit the earlier one.
+        let mut file = OpenOptions::new().append(true).open(&log).unwrap();
+        write!(file, "\n{START_MARK}2 of node-0 ===\nINFO starting\n").unwrap();
+        assert_eq!(last_error(&log), None);
+        // Only the end of a long log is read.
+        let second = "error: the node did not start: opening the state failed";
+        write!(file, "{}\n{second}\n", "INFO filler\n".repeat(10_000)).unwrap();
+        assert_eq!(last_error(&log).as_deref(), Some(second));
+    }
 }
